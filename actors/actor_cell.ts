@@ -102,8 +102,9 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
 
   /** Builds the first instance and registers with the parent. */
   start(): this {
-    if (this.#parent) this.#parent.#adopt(this as ActorCell<unknown>);
+    // Build first: a factory that throws must not leave a half-made child behind.
     this.#actor = this.#factory();
+    if (this.#parent) this.#parent.#adopt(this as ActorCell<unknown>);
     this.#preStart();
     return this;
   }
@@ -273,6 +274,8 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     this.#failed++;
     this.#state = SUSPENDED;
     if (this.#closed) {
+      // A failure while draining ends the drain: the rest become dead letters.
+      this.#discardMailbox();
       this.#finishStop();
       return;
     }
