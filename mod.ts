@@ -7,7 +7,35 @@
  * actor with a bounded mailbox under a supervisor, so a crashing handler or a
  * slow client never takes the process down or slows anyone else.
  *
- * This module exports the actor runtime the rest is built on.
+ * Two ways in, one API underneath:
+ * - turnkey: `deno task gateway` or {@linkcode serveGateway}, with hooks
+ *   supplied as a module;
+ * - embedded: the application owns `Deno.serve`, upgrades the request itself
+ *   and hands the socket to {@linkcode Gateway.buildTower}, then sets hooks on
+ *   the returned {@linkcode Tower} as firetower applications do.
+ *
+ * @example A chat gateway that publishes online counts, embedded
+ * ```ts ignore
+ * import { createGateway, newFire } from "@firetower/firetower";
+ *
+ * const gateway = await createGateway();
+ * Deno.serve({ port: 9999 }, (request) => {
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   const tower = gateway.buildTower(socket, { userId: crypto.randomUUID() });
+ *   tower.setSubscribeHandler(async (context, topics) => {
+ *     for (const topic of topics) {
+ *       const fire = newFire(tower, context);
+ *       fire.topic = topic;
+ *       fire.data = { type: "onSubscribe", data: await tower.getConnectNum(topic) };
+ *       await tower.publish(fire);
+ *     }
+ *   });
+ *   tower.run();
+ *   return response;
+ * });
+ * ```
+ *
+ * The actor runtime underneath is exported too.
  *
  * @example An actor that counts, restarted with fresh state after a crash
  * ```ts
@@ -68,3 +96,54 @@ export {
   type ActorSystemOptions,
   type SystemSnapshot,
 } from "./actors/system.ts";
+
+// --- gateway ---------------------------------------------------------------
+export {
+  type Broker,
+  BrokerError,
+  type BrokerHandler,
+  type ClusterCommand,
+  type Publication,
+} from "./gateway/broker.ts";
+export { createLocalBroker, type LocalBrokerOptions, LocalBus } from "./gateway/local_broker.ts";
+export {
+  type ClientFrame,
+  type ClientFrameType,
+  decodeClientFrame,
+  type ErrorCode,
+  HEARTBEAT,
+  ProtocolError,
+  SUBPROTOCOLS,
+  type WireFormat,
+} from "./gateway/client_protocol.ts";
+export { CloseCode } from "./gateway/close_codes.ts";
+export type { ClientSocket, Connection, SendCounters, SendLimits } from "./gateway/connection.ts";
+export { type Fire, type FireContext, type FireSource, newFire } from "./gateway/fire.ts";
+export {
+  createGateway,
+  Gateway,
+  type GatewayOptions,
+  type GatewayStats,
+} from "./gateway/gateway.ts";
+export { DEFAULT_LIMITS, type GatewayLimits } from "./gateway/limits.ts";
+export { negotiate, type Negotiated } from "./gateway/negotiate.ts";
+export {
+  applyHooks,
+  type Authenticate,
+  type GatewayHooks,
+  type GatewayServer,
+  type Identity,
+  serveGateway,
+  type ServeGatewayOptions,
+} from "./gateway/server.ts";
+export { Tower, type TowerLimits, type TowerOptions } from "./gateway/tower.ts";
+export type {
+  BeforeSubscribeHandler,
+  ConnectHandler,
+  OfflineHandler,
+  ReadHandler,
+  ReadTimeoutHandler,
+  TopicsHandler,
+  TowerHandlers,
+} from "./gateway/tower_hooks.ts";
+export { type TopicRules, validateTopic } from "./gateway/topics.ts";

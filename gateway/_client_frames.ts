@@ -1,0 +1,129 @@
+import type { Actor } from "../actors/actor.ts";
+import { type ClientFrame, decodeClientFrame, ProtocolError } from "./client_protocol.ts";
+import { CloseCode } from "./close_codes.ts";
+import { newFire } from "./fire.ts";
+import type { Tower, TowerEnvironment } from "./tower.ts";
+import { splitTopics, validateTopic } from "./topics.ts";
+
+/** What a connection's reader actor handles. */
+export type ReaderInput =
+  | { readonly kind: "connect" }
+  | { readonly kind: "frame"; readonly raw: string | ArrayBuffer };
+
+/**
+ * The receiving half of a connection: handles the connect hook and then each
+ * client frame in order, one at a time, awaiting asynchronous hooks. A
+ * `ProtocolError` becomes an error frame and the connection stays open; any
+ * other failure is answered with an `internal` error frame and goes to the
+ * supervisor, which restarts the reader (the tower's state is kept). If the
+ * reader keeps failing past the restart budget it is stopped and the
+ * connection closed with 1011.
+ */
+export function clientFrameReader(tower: Tower, env: TowerEnvironment): Actor<ReaderInput> {
+  const handle = async (frame: ClientFrame): Promise<void> => {
+    switch (frame.type) {
+      case "subscribe":
+        return await subscribe(frame);
+      case "unSubscribe":
+      case "unsubscribe":
+        return await unsubscribe(frame);
+      default:
+        return await read(frame);
+    }
+  };
+
+  const topicList = (list: string): string[] => {
+    const topics = splitTopics(list);
+    if (topics.length === 0) throw new ProtocolError("invalid_topic", "topic must not be empty");
+    for (const topic of topics) {
+      const problem = validateTopic(topic, env.limits);
+      if (problem) throw new ProtocolError("invalid_topic", problem);
+    }
+    return topics;
+  };
+
+  const subscribe = async (frame: ClientFrame): Promise<void> => {
+    const topics = topicList(frame.topic);
+    const fresh = topics.filter((topic) => !tower.hasTopic(topic));
+    const context = newFire(tower).context;
+    let allowed = fresh;
+    const before = tower.handlers.beforeSubscribe;
+    if (fresh.length > 0 && before) {
+      const verdict = await before(context, fresh);
+      if (verdict === false) allowed = [];
+      else if (Array.isArray(verdict)) allowed = fresh.filter((topic) => verdict.includes(topic));
+    }
+    const refused = fresh.filter((topic) => !allowed.includes(topic));
+    if (refused.length > 0) {
+      const list = refused.join(",");
+      tower.sendError("forbidden", `subscribing to '${list}' is not allowed`, list);
+    }
+    const added = tower.addTopics(allowed);
+    const held = topics.filter((topic) => tower.hasTopic(topic));
+    if (env.acks && held.length > 0) tower.sendFrame({ type: "subscribed", topic: held.join(",") });
+    if (added.length > 0) await tower.handlers.onSubscribe?.(context, added);
+  };
+
+  const unsubscribe = async (frame: ClientFrame): Promise<void> => {
+    const topics = topicList(frame.topic);
+    const removed = tower.removeTopics(topics);
+    if (env.acks) tower.sendFrame({ type: "unsubscribed", topic: topics.join(",") });
+    if (removed.length > 0) await tower.handlers.onUnsubscribe?.(newFire(tower).context, removed);
+  };
+
+  const read = async (frame: ClientFrame): Promise<void> => {
+    const fire = newFire(tower);
+    fire.type = frame.type;
+    fire.topic = frame.topic;
+    fire.data = frame.data;
+    const onRead = tower.handlers.onRead;
+    if (onRead) {
+      if ((await onRead(fire)) === false || fire.type !== "publish") return;
+    } else if (fire.type !== "publish") {
+      throw new ProtocolError(
+        "unknown_type",
+        `unknown frame type '${fire.type}': expected subscribe, unSubscribe or publish`,
+      );
+    }
+    topicList(fire.topic);
+    tower.publish(fire).catch((error) => {
+      tower.sendError(
+        "publish_failed",
+        error instanceof Error ? error.message : String(error),
+        fire.topic,
+      );
+    });
+  };
+
+  return {
+    async receive(input: ReaderInput): Promise<void> {
+      try {
+        if (input.kind === "connect") {
+          const accepted = await tower.handlers.onConnect?.();
+          if (accepted === false) {
+            await tower.close(CloseCode.refused, "refused by the application");
+          }
+          return;
+        }
+        const frame = decodeClientFrame(input.raw);
+        if (frame !== undefined) await handle(frame);
+      } catch (error) {
+        if (error instanceof ProtocolError) {
+          tower.sendError(error.code, error.message);
+          return;
+        }
+        tower.sendError("internal", "the server failed to handle this frame");
+        throw error;
+      }
+    },
+    postStop(): void {
+      // Stopped by the supervisor (not by closing): the client can no longer be served.
+      if (!tower.isClosed) {
+        env.logger.error("connection reader stopped; closing the connection", {
+          client: tower.clientId,
+        });
+        void tower.close(CloseCode.internalError, "internal error");
+      }
+    },
+  };
+}

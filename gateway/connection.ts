@@ -1,0 +1,134 @@
+import type { ActorRef } from "../actors/actor.ts";
+import type { ActorSystem } from "../actors/system.ts";
+import type { WireFormat } from "./client_protocol.ts";
+
+/** The part of a WebSocket the gateway uses; `WebSocket` satisfies it. */
+export interface ClientSocket {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  /** Bytes queued by `send` and not yet written to the network. */
+  readonly bufferedAmount: number;
+  /** Sends one frame: text for strings, binary for bytes. */
+  send(data: string | Uint8Array): void;
+  /** Starts the closing handshake. */
+  close(code?: number, reason?: string): void;
+  /** Listens for `open`, `message`, `close` and `error`. */
+  addEventListener(type: string, listener: (event: Event) => void): void;
+}
+
+/** How sends to one client are bounded. */
+export interface SendLimits {
+  /** Frames queued for a client before newer ones are dropped. */
+  readonly sendQueueSize: number;
+  /** Bytes the socket may have buffered before sends are dropped. */
+  readonly maxBufferedBytes: number;
+  /** How long a client may stay over a limit before it is closed, in ms. */
+  readonly slowConsumerTimeoutMs: number;
+}
+
+/** Counters shared by every connection of a gateway. */
+export interface SendCounters {
+  /** Frames handed to sockets. */
+  sent: number;
+  /** Frames not sent because a client was over its limits. */
+  dropped: number;
+  /** Connections closed as slow consumers. */
+  slowClosed: number;
+}
+
+type Frame = string | Uint8Array;
+
+/**
+ * The sending half of a client connection: an actor whose mailbox holds the
+ * frames for one socket. A client whose queue is full or whose socket has
+ * buffered more than `maxBufferedBytes` has sends dropped and counted; one
+ * that stays over the limit for `slowConsumerTimeoutMs` is closed with
+ * `CloseCode.slowConsumer` (4000). Other clients never wait for it.
+ */
+export class Connection {
+  /** The format of this client's server frames. */
+  readonly format: WireFormat;
+  readonly #socket: ClientSocket;
+  readonly #limits: SendLimits;
+  readonly #counters: SendCounters;
+  readonly #outbox: ActorRef<Frame>;
+  readonly #onSlow: () => void;
+  #overSince = 0;
+
+  constructor(
+    system: ActorSystem,
+    socket: ClientSocket,
+    format: WireFormat,
+    limits: SendLimits,
+    counters: SendCounters,
+    onSlow: () => void,
+  ) {
+    this.format = format;
+    this.#socket = socket;
+    this.#limits = limits;
+    this.#counters = counters;
+    this.#onSlow = onSlow;
+    let opened: Promise<void> | undefined;
+    this.#outbox = system.spawn<Frame>(() => ({
+      receive: (frame) => {
+        const state = socket.readyState;
+        if (state === 1) return this.#write(frame);
+        if (state !== 0) return;
+        // Frames queued before the handshake completed wait for it, in order.
+        opened ??= new Promise((resolve) => socket.addEventListener("open", () => resolve()));
+        return opened.then(() => {
+          if (socket.readyState === 1) this.#write(frame);
+        });
+      },
+    }), { kind: "connection", mailboxSize: limits.sendQueueSize, overflow: "dropNewest" });
+  }
+
+  /** Queues a frame for this client; never blocks. Returns whether it was queued. */
+  send(frame: Frame): boolean {
+    if (this.#outbox.tell(frame)) return true;
+    this.#counters.dropped++;
+    this.#over();
+    return false;
+  }
+
+  /** Frames waiting to be written. */
+  get queued(): number {
+    return this.#outbox.stats().depth;
+  }
+
+  /** Stops the sending actor; queued frames are flushed first when `drain` is set. */
+  stop(drain: boolean): Promise<void> {
+    return this.#outbox.stop({ drain });
+  }
+
+  #write(frame: Frame): void {
+    if (this.#socket.bufferedAmount > this.#limits.maxBufferedBytes) {
+      this.#counters.dropped++;
+      this.#over();
+      return;
+    }
+    this.#overSince = 0;
+    this.#counters.sent++;
+    this.#socket.send(frame);
+  }
+
+  #over(): void {
+    const now = performance.now();
+    if (this.#overSince === 0) {
+      this.#overSince = now;
+    } else if (now - this.#overSince >= this.#limits.slowConsumerTimeoutMs) {
+      this.#overSince = now;
+      this.#counters.slowClosed++;
+      this.#onSlow();
+    }
+  }
+
+  /** Called periodically: closes a client that has stayed over its limits. */
+  checkSlow(): void {
+    if (this.#socket.readyState !== 1) return;
+    const over = this.queued >= this.#limits.sendQueueSize ||
+      this.#socket.bufferedAmount > this.#limits.maxBufferedBytes;
+    if (over) this.#over();
+    else this.#overSince = 0;
+  }
+}

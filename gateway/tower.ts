@@ -1,0 +1,438 @@
+import type { ActorRef } from "../actors/actor.ts";
+import type { Logger } from "../actors/logger.ts";
+import type { ActorSystem } from "../actors/system.ts";
+import type { Publication } from "./broker.ts";
+import { encodeServerFrame, type ErrorCode, errorFrame, ProtocolError } from "./client_protocol.ts";
+import { CloseCode } from "./close_codes.ts";
+import { type ClientSocket, Connection, type SendCounters, type SendLimits } from "./connection.ts";
+import { type Fire, type FireContext, type FireSource, newFire } from "./fire.ts";
+import type { Hub } from "./hub.ts";
+import { clientFrameReader, type ReaderInput } from "./_client_frames.ts";
+import type { WireFormat } from "./client_protocol.ts";
+import type { TowerHandlers } from "./tower_hooks.ts";
+import { splitTopics, validateTopic } from "./topics.ts";
+
+/** Per-connection limits; see `GatewayLimits` for the defaults. */
+export interface TowerLimits extends SendLimits {
+  /** Largest client frame, in bytes. */
+  readonly maxFrameBytes: number;
+  /** Longest topic name, in UTF-8 bytes. */
+  readonly maxTopicBytes: number;
+  /** Most topics one connection may hold. */
+  readonly maxTopicsPerConnection: number;
+  /** Client frames queued for handling before the read-timeout hook fires. */
+  readonly readQueueSize: number;
+}
+
+/** What a tower needs from its gateway. @internal */
+export interface TowerEnvironment {
+  readonly system: ActorSystem;
+  readonly hub: Hub;
+  readonly logger: Logger;
+  readonly limits: TowerLimits;
+  readonly counters: SendCounters;
+  readonly gatewayId: string;
+  readonly acks: boolean;
+  nextMessageId(): string;
+}
+
+/** Identity of a new connection. */
+export interface TowerOptions {
+  /**
+   * The connection's id, unique in the cluster.
+   *
+   * @default {a new message id}
+   */
+  clientId?: string;
+  /**
+   * The authenticated user, used by `disconnectUser` and `unsubscribeUser`.
+   *
+   * @default {""}
+   */
+  userId?: string;
+  /**
+   * Application data kept with the connection (firetower's `Cookie`).
+   *
+   * @default {{}}
+   */
+  metadata?: Record<string, unknown>;
+  /**
+   * How server frames are encoded.
+   *
+   * @default {"json" ("legacy" when the gateway runs in legacy mode)}
+   */
+  format?: WireFormat;
+}
+
+/**
+ * One client connection and firetower's per-connection API: identity,
+ * hooks, publish, `toSelf`, counts, server-side subscribe and close.
+ * Client frames are handled one at a time by the connection's reader actor;
+ * sends go through its {@linkcode Connection} actor, so a slow hook never
+ * delays deliveries and a slow client never delays anyone else.
+ *
+ * @example The embedded gateway of firetower's example
+ * ```ts ignore
+ * const gateway = await createGateway();
+ * Deno.serve((request) => {
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   const tower = gateway.buildTower(socket, { userId: "u1" });
+ *   tower.setReadHandler((fire) => {
+ *     console.log("client published", fire.topic, fire.data);
+ *     return true; // publish it
+ *   });
+ *   tower.run();
+ *   return response;
+ * });
+ * ```
+ */
+export class Tower implements FireSource {
+  /** The connection's id. */
+  readonly clientId: string;
+  /** Application data kept with the connection (firetower's `Cookie`). */
+  readonly metadata: Record<string, unknown>;
+  /** The sending half of the socket. */
+  readonly connection: Connection;
+  readonly #env: TowerEnvironment;
+  readonly #socket: ClientSocket;
+  readonly #topics = new Set<string>();
+  readonly #handlers: TowerHandlers = {};
+  readonly #reader: ActorRef<ReaderInput>;
+  readonly #closed: Promise<void>;
+  #userId: string;
+  #state: "new" | "running" | "closed" = "new";
+  #resolveClosed!: () => void;
+
+  /** Use `Gateway.buildTower`. @internal */
+  constructor(env: TowerEnvironment, socket: ClientSocket, options: TowerOptions) {
+    this.#env = env;
+    this.#socket = socket;
+    this.clientId = options.clientId ?? env.nextMessageId();
+    this.#userId = options.userId ?? "";
+    this.metadata = options.metadata ?? {};
+    this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
+    const format = options.format ?? "json";
+    this.connection = new Connection(
+      env.system,
+      socket,
+      format,
+      env.limits,
+      env.counters,
+      () => {
+        env.logger.warn("slow consumer closed", { client: this.clientId, user: this.#userId });
+        this.close(CloseCode.slowConsumer, "slow consumer");
+      },
+    );
+    this.#reader = env.system.spawn<ReaderInput>(() => clientFrameReader(this, env), {
+      kind: "reader",
+      mailboxSize: env.limits.readQueueSize,
+      overflow: "reject",
+    });
+  }
+
+  /** The user id (set by the upgrade hook or `setUserId`). */
+  get userId(): string {
+    return this.#userId;
+  }
+
+  /** Changes the user id, for `disconnectUser` and `unsubscribeUser`. */
+  setUserId(userId: string): void {
+    if (this.#state === "running") this.#env.hub.renameUser(this, this.#userId, userId);
+    this.#userId = userId;
+  }
+
+  /** Whether the connection has closed. */
+  get isClosed(): boolean {
+    return this.#state === "closed";
+  }
+
+  /** The hooks set on this connection. @internal */
+  get handlers(): Readonly<TowerHandlers> {
+    return this.#handlers;
+  }
+
+  /** Sets every hook given in `handlers` at once. */
+  setHandlers(handlers: TowerHandlers): this {
+    Object.assign(this.#handlers, handlers);
+    return this;
+  }
+
+  /** See {@linkcode TowerHandlers.onConnect}. */
+  setOnConnectHandler(handler: TowerHandlers["onConnect"]): this {
+    return this.setHandlers({ onConnect: handler });
+  }
+
+  /** See {@linkcode TowerHandlers.onOffline}. */
+  setOnOfflineHandler(handler: TowerHandlers["onOffline"]): this {
+    return this.setHandlers({ onOffline: handler });
+  }
+
+  /** See {@linkcode TowerHandlers.beforeSubscribe}. */
+  setBeforeSubscribeHandler(handler: TowerHandlers["beforeSubscribe"]): this {
+    return this.setHandlers({ beforeSubscribe: handler });
+  }
+
+  /** See {@linkcode TowerHandlers.onSubscribe}. */
+  setSubscribeHandler(handler: TowerHandlers["onSubscribe"]): this {
+    return this.setHandlers({ onSubscribe: handler });
+  }
+
+  /** See {@linkcode TowerHandlers.onUnsubscribe}. */
+  setUnSubscribeHandler(handler: TowerHandlers["onUnsubscribe"]): this {
+    return this.setHandlers({ onUnsubscribe: handler });
+  }
+
+  /** See {@linkcode TowerHandlers.onRead}. */
+  setReadHandler(handler: TowerHandlers["onRead"]): this {
+    return this.setHandlers({ onRead: handler });
+  }
+
+  /** See {@linkcode TowerHandlers.onReadTimeout}. */
+  setReadTimeoutHandler(handler: TowerHandlers["onReadTimeout"]): this {
+    return this.setHandlers({ onReadTimeout: handler });
+  }
+
+  /** A fresh message id, unique in the cluster. */
+  nextMessageId(): string {
+    return this.#env.nextMessageId();
+  }
+
+  /**
+   * Starts handling the client: runs the connect hook, then client frames.
+   * Call it before returning the upgrade response. Resolves once the
+   * connection has closed and the offline hook has run.
+   */
+  run(): Promise<void> {
+    if (this.#state !== "new") {
+      return Promise.reject(new Error(`Cannot run tower '${this.clientId}' twice`));
+    }
+    this.#state = "running";
+    this.#env.hub.join(this);
+    const socket = this.#socket;
+    socket.addEventListener("message", (event) => this.#onMessage(event as MessageEvent));
+    socket.addEventListener("close", () => void this.#teardown());
+    socket.addEventListener("error", () => void this.#teardown());
+    this.#reader.tell({ kind: "connect" });
+    if (socket.readyState >= 2) void this.#teardown();
+    return this.#closed;
+  }
+
+  /** The topics this connection holds. */
+  topics(): string[] {
+    return [...this.#topics];
+  }
+
+  /** Whether this connection holds `topic`. */
+  hasTopic(topic: string): boolean {
+    return this.#topics.has(topic);
+  }
+
+  /**
+   * Publishes to every subscriber of the message's topic(s) in the cluster.
+   * Rejects with a `RangeError` for an invalid topic and with a
+   * `BrokerError` when the cluster dropped the message.
+   */
+  publish(fire: Pick<Fire, "topic" | "data"> & { context?: FireContext }): Promise<void> {
+    const context = fire.context ?? newFire(this).context;
+    const topics = splitTopics(fire.topic);
+    if (topics.length === 0) {
+      return Promise.reject(new RangeError("Cannot publish as the topic is empty"));
+    }
+    for (const topic of topics) {
+      const problem = validateTopic(topic, this.#env.limits);
+      if (problem) return Promise.reject(new RangeError(`Cannot publish as ${problem}`));
+    }
+    const sends = topics.map((topic) =>
+      this.#env.hub.publish(
+        {
+          topic,
+          data: fire.data,
+          id: context.id,
+          time: context.startTime,
+          clientId: context.clientId,
+          userId: context.userId,
+          origin: this.#env.gatewayId,
+        } satisfies Publication,
+      )
+    );
+    return sends.length === 1 ? sends[0] : Promise.all(sends).then(() => {});
+  }
+
+  /** Sends a raw frame to this client only (text for strings, binary for bytes). */
+  toSelf(frame: string | Uint8Array): boolean {
+    return this.connection.send(frame);
+  }
+
+  /** Sends a server frame object (`{"type":...}`) to this client in its format. */
+  sendFrame(frame: object): boolean {
+    const format = this.connection.format === "msgpack" ? "msgpack" : "json";
+    return this.connection.send(encodeServerFrame(format, frame));
+  }
+
+  /** Sends an error frame to this client. */
+  sendError(code: ErrorCode, message: string, topic?: string): boolean {
+    return this.sendFrame(errorFrame(code, message, topic));
+  }
+
+  /** The cluster-wide number of subscribers of `topic`. */
+  getConnectNum(topic: string): Promise<number> {
+    return this.#env.hub.subscriberCount(topic);
+  }
+
+  /** Whether `topic` has subscribers anywhere in the cluster. */
+  checkTopicExist(topic: string): Promise<boolean> {
+    return this.#env.hub.topicExists(topic);
+  }
+
+  /**
+   * Subscribes this connection on the server's behalf (no before-subscribe
+   * veto); runs the subscribe hook with the topics that were added.
+   *
+   * @throws {ProtocolError} for an invalid topic or too many topics.
+   */
+  async subscribe(topics: string | string[], context?: FireContext): Promise<string[]> {
+    const added = this.addTopics(typeof topics === "string" ? splitTopics(topics) : topics);
+    if (added.length > 0) {
+      await this.#handlers.onSubscribe?.(context ?? newFire(this).context, added);
+    }
+    return added;
+  }
+
+  /** Unsubscribes on the server's behalf; runs the unsubscribe hook with the topics removed. */
+  async unsubscribe(topics: string | string[], context?: FireContext): Promise<string[]> {
+    const removed = this.removeTopics(typeof topics === "string" ? splitTopics(topics) : topics);
+    if (removed.length > 0) {
+      await this.#handlers.onUnsubscribe?.(context ?? newFire(this).context, removed);
+    }
+    return removed;
+  }
+
+  /**
+   * Checks and adds topics, returning those that were new. @internal
+   *
+   * @throws {ProtocolError} for an invalid topic or too many topics.
+   */
+  addTopics(topics: readonly string[]): string[] {
+    for (const topic of topics) {
+      const problem = validateTopic(topic, this.#env.limits);
+      if (problem) throw new ProtocolError("invalid_topic", problem);
+    }
+    const fresh = topics.filter((topic) => !this.#topics.has(topic));
+    const limit = this.#env.limits.maxTopicsPerConnection;
+    if (this.#topics.size + fresh.length > limit) {
+      throw new ProtocolError(
+        "too_many_topics",
+        `a connection may hold at most ${limit} topics: it holds ${this.#topics.size} and asked for ${fresh.length} more`,
+      );
+    }
+    if (this.#state !== "running") return [];
+    for (const topic of fresh) this.#topics.add(topic);
+    this.#env.hub.subscribe(this, fresh);
+    return fresh;
+  }
+
+  /** Removes topics this connection holds, returning those removed. @internal */
+  removeTopics(topics: readonly string[]): string[] {
+    const held = topics.filter((topic) => this.#topics.has(topic));
+    for (const topic of held) this.#topics.delete(topic);
+    this.#env.hub.unsubscribe(this, held);
+    return held;
+  }
+
+  /** Removes the client from a topic on the server's behalf. @internal */
+  kickFromTopic(topic: string): void {
+    if (this.removeTopics([topic]).length === 0) return;
+    if (this.#env.acks) this.sendFrame({ type: "unsubscribed", topic, reason: "server" });
+    this.#runHook(
+      "onUnsubscribe",
+      () => this.#handlers.onUnsubscribe?.(newFire(this).context, [topic]),
+    );
+  }
+
+  /** Closes the client on the server's behalf. @internal */
+  disconnect(): void {
+    void this.close(CloseCode.disconnected, "disconnected by server");
+  }
+
+  /**
+   * Closes the connection: leaves every topic (running the unsubscribe hook),
+   * then runs the offline hook. Resolves when both have run.
+   */
+  close(code: number = CloseCode.normal, reason = ""): Promise<void> {
+    if (this.#socket.readyState < 2) {
+      try {
+        this.#socket.close(code, reason);
+      } catch (error) {
+        this.#env.logger.debug("socket close failed", { client: this.clientId, error });
+      }
+    }
+    return this.#teardown();
+  }
+
+  #onMessage(event: MessageEvent): void {
+    const raw = event.data as string | ArrayBuffer;
+    const size = typeof raw === "string" ? raw.length : raw.byteLength;
+    const limit = this.#env.limits.maxFrameBytes;
+    if (size > limit || (typeof raw === "string" && size * 3 > limit && byteLength(raw) > limit)) {
+      this.sendError("frame_too_large", `frames may be at most ${limit} bytes`);
+      void this.close(CloseCode.messageTooBig, "frame too large");
+      return;
+    }
+    if (!this.#reader.tell({ kind: "frame", raw })) {
+      this.#env.logger.debug("client frame refused: inbound queue full", { client: this.clientId });
+      const timeout = this.#handlers.onReadTimeout;
+      if (timeout === undefined) {
+        this.sendError("overloaded", "too many frames in flight; this one was not handled");
+        return;
+      }
+      const fire = newFire(this);
+      fire.type = "unknown";
+      fire.data = raw;
+      try {
+        const frame = JSON.parse(typeof raw === "string" ? raw : "null");
+        if (frame && typeof frame === "object") {
+          Object.assign(fire, frame, { context: fire.context });
+        }
+      } catch {
+        // The hook still gets the raw frame as `data`.
+      }
+      this.#runHook("onReadTimeout", () => timeout(fire));
+    }
+  }
+
+  #runHook(name: string, hook: () => unknown): void {
+    try {
+      const result = hook();
+      if (result instanceof Promise) {
+        result.catch((error) => this.#env.logger.error(`${name} hook failed`, { error }));
+      }
+    } catch (error) {
+      this.#env.logger.error(`${name} hook failed`, { client: this.clientId, error });
+    }
+  }
+
+  async #teardown(): Promise<void> {
+    if (this.#state === "closed") return this.#closed;
+    const wasRunning = this.#state === "running";
+    this.#state = "closed";
+    const topics = [...this.#topics];
+    this.removeTopics(topics);
+    this.#reader.stop();
+    this.connection.stop(false);
+    if (wasRunning) {
+      this.#env.hub.leave(this);
+      try {
+        if (topics.length > 0) await this.#handlers.onUnsubscribe?.(newFire(this).context, topics);
+        await this.#handlers.onOffline?.();
+      } catch (error) {
+        this.#env.logger.error("close hook failed", { client: this.clientId, error });
+      }
+    }
+    this.#resolveClosed();
+  }
+}
+
+const encoder = new TextEncoder();
+function byteLength(text: string): number {
+  return encoder.encode(text).length;
+}
