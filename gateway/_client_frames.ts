@@ -19,31 +19,67 @@ export type ReaderInput =
  * reader keeps failing past the restart budget it is stopped and the
  * connection closed with 1011.
  */
-export function clientFrameReader(tower: Tower, env: TowerEnvironment): Actor<ReaderInput> {
-  const handle = async (frame: ClientFrame): Promise<void> => {
-    switch (frame.type) {
-      case "subscribe":
-        return await subscribe(frame);
-      case "unSubscribe":
-      case "unsubscribe":
-        return await unsubscribe(frame);
-      default:
-        return await read(frame);
-    }
-  };
+export class ClientFrameReader implements Actor<ReaderInput> {
+  readonly #tower: Tower;
+  readonly #env: TowerEnvironment;
 
-  const topicList = (list: string): string[] => {
+  constructor(tower: Tower, env: TowerEnvironment) {
+    this.#tower = tower;
+    this.#env = env;
+  }
+
+  async receive(input: ReaderInput): Promise<void> {
+    const tower = this.#tower;
+    try {
+      if (input.kind === "connect") {
+        const accepted = await tower.handlers.onConnect?.();
+        if (accepted === false) await tower.close(CloseCode.refused, "refused by the application");
+        return;
+      }
+      const frame = decodeClientFrame(input.raw);
+      if (frame === undefined) return;
+      switch (frame.type) {
+        case "subscribe":
+          return await this.#subscribe(frame);
+        case "unSubscribe":
+        case "unsubscribe":
+          return await this.#unsubscribe(frame);
+        default:
+          return await this.#read(frame);
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        tower.sendError(error.code, error.message);
+        return;
+      }
+      tower.sendError("internal", "the server failed to handle this frame");
+      throw error;
+    }
+  }
+
+  postStop(): void {
+    // Stopped by the supervisor (not by closing): the client can no longer be served.
+    if (!this.#tower.isClosed) {
+      this.#env.logger.error("connection reader stopped; closing the connection", {
+        client: this.#tower.clientId,
+      });
+      void this.#tower.close(CloseCode.internalError, "internal error");
+    }
+  }
+
+  #topicList(list: string): string[] {
     const topics = splitTopics(list);
     if (topics.length === 0) throw new ProtocolError("invalid_topic", "topic must not be empty");
     for (const topic of topics) {
-      const problem = validateTopic(topic, env.limits);
+      const problem = validateTopic(topic, this.#env.limits);
       if (problem) throw new ProtocolError("invalid_topic", problem);
     }
     return topics;
-  };
+  }
 
-  const subscribe = async (frame: ClientFrame): Promise<void> => {
-    const topics = topicList(frame.topic);
+  async #subscribe(frame: ClientFrame): Promise<void> {
+    const tower = this.#tower;
+    const topics = this.#topicList(frame.topic);
     const fresh = topics.filter((topic) => !tower.hasTopic(topic));
     const context = newFire(tower).context;
     let allowed = fresh;
@@ -60,18 +96,22 @@ export function clientFrameReader(tower: Tower, env: TowerEnvironment): Actor<Re
     }
     const added = tower.addTopics(allowed);
     const held = topics.filter((topic) => tower.hasTopic(topic));
-    if (env.acks && held.length > 0) tower.sendFrame({ type: "subscribed", topic: held.join(",") });
+    if (this.#env.acks && held.length > 0) {
+      tower.sendFrame({ type: "subscribed", topic: held.join(",") });
+    }
     if (added.length > 0) await tower.handlers.onSubscribe?.(context, added);
-  };
+  }
 
-  const unsubscribe = async (frame: ClientFrame): Promise<void> => {
-    const topics = topicList(frame.topic);
+  async #unsubscribe(frame: ClientFrame): Promise<void> {
+    const tower = this.#tower;
+    const topics = this.#topicList(frame.topic);
     const removed = tower.removeTopics(topics);
-    if (env.acks) tower.sendFrame({ type: "unsubscribed", topic: topics.join(",") });
+    if (this.#env.acks) tower.sendFrame({ type: "unsubscribed", topic: topics.join(",") });
     if (removed.length > 0) await tower.handlers.onUnsubscribe?.(newFire(tower).context, removed);
-  };
+  }
 
-  const read = async (frame: ClientFrame): Promise<void> => {
+  async #read(frame: ClientFrame): Promise<void> {
+    const tower = this.#tower;
     const fire = newFire(tower);
     fire.type = frame.type;
     fire.topic = frame.topic;
@@ -85,45 +125,10 @@ export function clientFrameReader(tower: Tower, env: TowerEnvironment): Actor<Re
         `unknown frame type '${fire.type}': expected subscribe, unSubscribe or publish`,
       );
     }
-    topicList(fire.topic);
+    this.#topicList(fire.topic);
     tower.publish(fire).catch((error) => {
-      tower.sendError(
-        "publish_failed",
-        error instanceof Error ? error.message : String(error),
-        fire.topic,
-      );
+      const message = error instanceof Error ? error.message : String(error);
+      tower.sendError("publish_failed", message, fire.topic);
     });
-  };
-
-  return {
-    async receive(input: ReaderInput): Promise<void> {
-      try {
-        if (input.kind === "connect") {
-          const accepted = await tower.handlers.onConnect?.();
-          if (accepted === false) {
-            await tower.close(CloseCode.refused, "refused by the application");
-          }
-          return;
-        }
-        const frame = decodeClientFrame(input.raw);
-        if (frame !== undefined) await handle(frame);
-      } catch (error) {
-        if (error instanceof ProtocolError) {
-          tower.sendError(error.code, error.message);
-          return;
-        }
-        tower.sendError("internal", "the server failed to handle this frame");
-        throw error;
-      }
-    },
-    postStop(): void {
-      // Stopped by the supervisor (not by closing): the client can no longer be served.
-      if (!tower.isClosed) {
-        env.logger.error("connection reader stopped; closing the connection", {
-          client: tower.clientId,
-        });
-        void tower.close(CloseCode.internalError, "internal error");
-      }
-    },
-  };
+  }
 }

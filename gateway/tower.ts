@@ -7,7 +7,7 @@ import { CloseCode } from "./close_codes.ts";
 import { type ClientSocket, Connection, type SendCounters, type SendLimits } from "./connection.ts";
 import { type Fire, type FireContext, type FireSource, newFire } from "./fire.ts";
 import type { Hub } from "./hub.ts";
-import { clientFrameReader, type ReaderInput } from "./_client_frames.ts";
+import { ClientFrameReader, type ReaderInput } from "./_client_frames.ts";
 import type { WireFormat } from "./client_protocol.ts";
 import type { TowerHandlers } from "./tower_hooks.ts";
 import { splitTopics, validateTopic } from "./topics.ts";
@@ -123,7 +123,7 @@ export class Tower implements FireSource {
         this.close(CloseCode.slowConsumer, "slow consumer");
       },
     );
-    this.#reader = env.system.spawn<ReaderInput>(() => clientFrameReader(this, env), {
+    this.#reader = env.system.spawn<ReaderInput>(() => new ClientFrameReader(this, env), {
       kind: "reader",
       mailboxSize: env.limits.readQueueSize,
       overflow: "reject",
