@@ -117,7 +117,13 @@ export {
   type WireFormat,
 } from "./gateway/client_protocol.ts";
 export { CloseCode } from "./gateway/close_codes.ts";
-export type { ClientSocket, Connection, SendCounters, SendLimits } from "./gateway/connection.ts";
+export type {
+  ClientSocket,
+  Connection,
+  OutgoingFrame,
+  SendCounters,
+  SendLimits,
+} from "./gateway/connection.ts";
 export { type Fire, type FireContext, type FireSource, newFire } from "./gateway/fire.ts";
 export {
   createGateway,
@@ -147,3 +153,13 @@ export type {
   TowerHandlers,
 } from "./gateway/tower_hooks.ts";
 export { type TopicRules, validateTopic } from "./gateway/topics.ts";
+
+// --- Topic manager cluster (topic_manager/ and the `tm` broker engine) -----
+export {
+  startTopicManager,
+  type TopicManager,
+  type TopicManagerOptions,
+} from "./topic_manager/server.ts";
+export type { TopicManagerCounters } from "./topic_manager/router.ts";
+export type { RoutingTable, TopicCount } from "./topic_manager/routing_table.ts";
+export { createTmBroker, type TmBrokerOptions } from "./gateway/tm_broker.ts";

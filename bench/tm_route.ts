@@ -37,12 +37,13 @@ const tm = new Deno.Command(Deno.execPath(), {
   stdout: "piped",
   stderr: "inherit",
 }).spawn();
-const reader = tm.stdout.pipeThrough(new TextDecoderStream()).getReader();
+const reader = tm.stdout.getReader();
+const decoder = new TextDecoder();
 let ready = "";
 while (!ready.includes("\n")) {
   const { value, done } = await reader.read();
   if (done) throw new Error("the TM exited before it was ready");
-  ready += value;
+  ready += decoder.decode(value, { stream: true });
 }
 reader.releaseLock();
 const [, clusterPort, httpPort] = /tcp:\/\/[^:]+:(\d+) http http:\/\/[^:]+:(\d+)/.exec(ready)!;
@@ -112,7 +113,7 @@ for (const session of [publisher, ...receivers]) session.link.close();
 await Promise.all([...readers, drainPublisher]);
 tm.kill("SIGTERM");
 await tm.status;
-await tm.stdout.cancel().catch(() => {});
+await tm.stdout.cancel();
 
 console.log(JSON.stringify({
   bench: "tm_route",

@@ -36,7 +36,8 @@ export interface SendCounters {
   slowClosed: number;
 }
 
-type Frame = string | Uint8Array;
+/** A frame as sent on the socket: text for strings, binary for bytes. */
+export type OutgoingFrame = string | Uint8Array;
 
 /**
  * The sending half of a client connection: an actor whose mailbox holds the
@@ -51,10 +52,11 @@ export class Connection {
   readonly #socket: ClientSocket;
   readonly #limits: SendLimits;
   readonly #counters: SendCounters;
-  readonly #outbox: ActorRef<Frame>;
+  readonly #outbox: ActorRef<OutgoingFrame>;
   readonly #onSlow: () => void;
   #overSince = 0;
 
+  /** Spawns the sending actor for `socket`; `onSlow` closes a client that stays over its limits. */
   constructor(
     system: ActorSystem,
     socket: ClientSocket,
@@ -69,7 +71,7 @@ export class Connection {
     this.#counters = counters;
     this.#onSlow = onSlow;
     let opened: Promise<void> | undefined;
-    this.#outbox = system.spawn<Frame>(() => ({
+    this.#outbox = system.spawn<OutgoingFrame>(() => ({
       receive: (frame) => {
         const state = socket.readyState;
         if (state === 1) return this.#write(frame);
@@ -84,7 +86,7 @@ export class Connection {
   }
 
   /** Queues a frame for this client; never blocks. Returns whether it was queued. */
-  send(frame: Frame): boolean {
+  send(frame: OutgoingFrame): boolean {
     if (this.#outbox.tell(frame)) return true;
     this.#counters.dropped++;
     this.#over();
@@ -101,7 +103,7 @@ export class Connection {
     return this.#outbox.stop({ drain });
   }
 
-  #write(frame: Frame): void {
+  #write(frame: OutgoingFrame): void {
     if (this.#socket.bufferedAmount > this.#limits.maxBufferedBytes) {
       this.#counters.dropped++;
       this.#over();
