@@ -186,6 +186,7 @@ function coerce(key: string, option: OptionSpec, value: unknown, source: string)
 /** A help text listing every option with its default and environment variable. */
 export function usage(program: string, spec: OptionsSpec): string {
   const lines = [`Usage: ${program} [--config file.toml] [options]`, "", "Options:"];
+  const width = Math.max(...Object.keys(spec).map((key) => key.length)) + 2;
   for (const [key, option] of Object.entries(spec)) {
     const shown = Array.isArray(option.default) ? option.default.join(",") : String(option.default);
     lines.push(
