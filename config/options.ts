@@ -190,7 +190,7 @@ export function usage(program: string, spec: OptionsSpec): string {
   for (const [key, option] of Object.entries(spec)) {
     const shown = Array.isArray(option.default) ? option.default.join(",") : String(option.default);
     lines.push(
-      `  --${key.padEnd(14)} ${option.doc} (default: ${shown || "none"}; env ${envName(key)})`,
+      `  --${key.padEnd(width)} ${option.doc} (default: ${shown || "none"}; env ${envName(key)})`,
     );
   }
   return lines.join("\n");
