@@ -11,6 +11,9 @@ import { createLocalBroker } from "./local_broker.ts";
 import { MessageIdGenerator } from "./message_id.ts";
 import { Tower, type TowerEnvironment, type TowerOptions } from "./tower.ts";
 
+/** How long shutdown waits for each client to answer its close frame. */
+const SHUTDOWN_CLOSE_WAIT_MS = 2000;
+
 /** Options of {@linkcode createGateway}. */
 export interface GatewayOptions {
   /**
@@ -222,6 +225,9 @@ export class Gateway {
     await Promise.all(towers.map(async (tower) => {
       await tower.connection.stop(true);
       await tower.close(CloseCode.serviceRestart, "gateway restarting; reconnect");
+      // Let the closing handshake finish, or the HTTP server's own shutdown
+      // would cut the connection with 1001 before the client saw 1012.
+      await tower.socketClosed(SHUTDOWN_CLOSE_WAIT_MS);
     }));
     await this.broker.close();
     await this.#system.shutdown();

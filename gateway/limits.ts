@@ -65,12 +65,15 @@ export const DEFAULT_LIMITS: Readonly<GatewayLimits> = {
 };
 
 /**
- * Fills in defaults and checks every limit is a positive integer.
+ * Fills in defaults (also for limits given as `undefined`) and checks every
+ * limit is a positive integer.
  *
  * @throws {RangeError} naming the limit and its value.
  */
 export function resolveLimits(limits: Partial<GatewayLimits> = {}): GatewayLimits {
-  const resolved = { ...DEFAULT_LIMITS, ...limits };
+  // A limit given as `undefined` (an unset flag, say) takes its default.
+  const given = Object.entries(limits).filter(([, value]) => value !== undefined);
+  const resolved = { ...DEFAULT_LIMITS, ...Object.fromEntries(given) } as GatewayLimits;
   for (const [name, value] of Object.entries(resolved)) {
     if (!(name in DEFAULT_LIMITS)) {
       throw new RangeError(`Cannot create gateway as 'limits.${name}' is not a known limit`);

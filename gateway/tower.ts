@@ -99,8 +99,10 @@ export class Tower implements FireSource {
   readonly #handlers: TowerHandlers = {};
   readonly #reader: ActorRef<ReaderInput>;
   readonly #closed: Promise<void>;
+  readonly #socketClosed: Promise<void>;
   #userId: string;
   #state: "new" | "running" | "closed" = "new";
+  #refusing = false;
   #resolveClosed!: () => void;
 
   /** Use `Gateway.buildTower`. @internal */
@@ -111,6 +113,9 @@ export class Tower implements FireSource {
     this.#userId = options.userId ?? "";
     this.metadata = options.metadata ?? {};
     this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
+    this.#socketClosed = new Promise((resolve) => {
+      socket.addEventListener("close", () => resolve());
+    });
     const format = options.format ?? "json";
     this.connection = new Connection(
       env.system,
@@ -359,23 +364,49 @@ export class Tower implements FireSource {
    * then runs the offline hook. Resolves when both have run.
    */
   close(code: number = CloseCode.normal, reason = ""): Promise<void> {
-    if (this.#socket.readyState < 2) {
+    const socket = this.#socket;
+    const closeSocket = (): void => {
+      if (socket.readyState !== 1) return;
       try {
-        this.#socket.close(code, reason);
+        socket.close(code, reason);
       } catch (error) {
         this.#env.logger.debug("socket close failed", { client: this.clientId, error });
       }
-    }
+    };
+    // Deno ignores close() on a server socket whose handshake has not
+    // completed yet (it opens anyway): close it as soon as it is open.
+    if (socket.readyState === 0) socket.addEventListener("open", closeSocket);
+    else closeSocket();
     return this.#teardown();
   }
 
+  /**
+   * Resolves once the socket has closed (closing handshake done or the
+   * connection dropped), or after `timeoutMs`. @internal
+   */
+  async socketClosed(timeoutMs: number): Promise<void> {
+    if (this.#socket.readyState === 3) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#socketClosed,
+      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+  }
+
   #onMessage(event: MessageEvent): void {
+    if (this.#refusing) return;
     const raw = event.data as string | ArrayBuffer;
     const size = typeof raw === "string" ? raw.length : raw.byteLength;
     const limit = this.#env.limits.maxFrameBytes;
     if (size > limit || (typeof raw === "string" && size * 3 > limit && byteLength(raw) > limit)) {
       this.sendError("frame_too_large", `frames may be at most ${limit} bytes`);
-      void this.close(CloseCode.messageTooBig, "frame too large");
+      // Closing at once would discard the queued error frame: flush it first,
+      // and handle nothing more from this client meanwhile.
+      this.#refusing = true;
+      void this.connection.stop(true).then(() =>
+        this.close(CloseCode.messageTooBig, "frame too large")
+      );
       return;
     }
     if (!this.#reader.tell({ kind: "frame", raw })) {
