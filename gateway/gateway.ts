@@ -1,5 +1,6 @@
 import type { Logger } from "../actors/logger.ts";
 import { createConsoleLogger } from "../actors/logger.ts";
+import type { SupervisorStrategy } from "../actors/supervision.ts";
 import { ActorSystem, type SystemSnapshot } from "../actors/system.ts";
 import type { Broker, ClusterCommand } from "./broker.ts";
 import { HEARTBEAT } from "./client_protocol.ts";
@@ -28,6 +29,14 @@ export interface GatewayOptions {
    * @default {createConsoleLogger("info")}
    */
   logger?: Logger;
+  /**
+   * How the connection, reader and topic actors are supervised: a failing
+   * hook restarts its connection's reader; past the restart budget the
+   * connection is closed with 1011.
+   *
+   * @default {{ maxRestarts: 10, withinMs: 10000, backoff: { minMs: 10, maxMs: 5000, jitter: 0.2 } }}
+   */
+  supervisor?: SupervisorStrategy;
   /** Limits on clients; see {@linkcode GatewayLimits} for each default. */
   limits?: Partial<GatewayLimits>;
   /**
@@ -107,7 +116,7 @@ export class Gateway {
     this.broker = broker;
     this.id = broker.gatewayId;
     this.#legacy = options.legacy ?? false;
-    this.#system = new ActorSystem({ logger: this.logger });
+    this.#system = new ActorSystem({ logger: this.logger, supervisor: options.supervisor });
     this.#hub = new Hub(this.#system, broker, this.logger, limits);
     const ids = new MessageIdGenerator(this.id);
     this.#env = {

@@ -32,6 +32,10 @@ export type TopicsHandler = (context: FireContext, topics: string[]) => void | P
  * default action (publishing a `publish` frame); anything else lets it run.
  * Without a read handler, `publish` frames are published and other types are
  * answered with an `unknown_type` error frame.
+ *
+ * Porting from firetower 0.4, where the handler called `tower.Publish(fire)`
+ * itself: here, edit `fire` and return `true` instead; calling
+ * `tower.publish(fire)` as well would deliver the message twice.
  */
 export type ReadHandler = (fire: Fire) => boolean | void | Promise<boolean | void>;
 
