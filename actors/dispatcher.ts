@@ -12,8 +12,10 @@ import type { Runnable } from "./_runtime.ts";
  * `setImmediate` instead of running on in microtasks.
  */
 export class Dispatcher {
+  // A queue that keeps its capacity between wake-ups: scheduling allocates nothing.
   #ready: (Runnable | undefined)[] = [];
   #head = 0;
+  #tail = 0;
   #awake = false;
   readonly #throughput: number;
   readonly #turnBudget: number;
@@ -26,7 +28,7 @@ export class Dispatcher {
 
   /** Queues an actor to run; wakes the dispatcher if it was idle. */
   schedule(cell: Runnable): void {
-    this.#ready.push(cell);
+    this.#ready[this.#tail++] = cell;
     if (!this.#awake) {
       this.#awake = true;
       queueMicrotask(this.#drain);
@@ -36,19 +38,23 @@ export class Dispatcher {
   #run(): void {
     let budget = this.#turnBudget;
     const ready = this.#ready;
-    while (this.#head < ready.length) {
+    while (this.#head < this.#tail) {
       const cell = ready[this.#head];
       ready[this.#head++] = undefined;
       budget -= cell!.run(this.#throughput);
-      if (budget <= 0 && this.#head < ready.length) {
-        this.#ready = ready.slice(this.#head);
+      if (budget <= 0 && this.#head < this.#tail) {
+        // Move the rest to the front so the queue does not creep forward.
+        const rest = this.#tail - this.#head;
+        ready.copyWithin(0, this.#head, this.#tail);
+        ready.fill(undefined, rest, this.#tail);
         this.#head = 0;
+        this.#tail = rest;
         setImmediate(this.#drain);
         return;
       }
     }
-    ready.length = 0;
     this.#head = 0;
+    this.#tail = 0;
     this.#awake = false;
   }
 }

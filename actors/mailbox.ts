@@ -16,14 +16,20 @@ export type OverflowPolicy = "dropNewest" | "dropOldest" | "reject";
 /** The overflow policies, for validating user input. */
 export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ["dropNewest", "dropOldest", "reject"];
 
+const EMPTY: unique symbol = Symbol("empty");
+
 /**
- * A bounded FIFO queue. The backing array is created on the first message and
- * released when the queue empties, so an idle mailbox holds no array at all.
+ * A bounded FIFO queue. A lone message sits in a slot of its own and more
+ * go to an array created on demand and released when the queue empties: an
+ * idle mailbox holds no array, and the common case of a fan-out, one frame
+ * to each of many idle connections, allocates nothing per connection.
  */
 export class BoundedMailbox<M> {
   /** Most messages the mailbox holds. */
   readonly capacity: number;
-  #items: M[] | undefined;
+  // Invariant: when `#first` is empty, `#rest` is empty too.
+  #first: M | typeof EMPTY = EMPTY;
+  #rest: M[] | undefined;
   #head = 0;
   #highWater = 0;
 
@@ -33,7 +39,8 @@ export class BoundedMailbox<M> {
 
   /** Messages waiting to be processed. */
   get depth(): number {
-    return this.#items === undefined ? 0 : this.#items.length - this.#head;
+    if (this.#first === EMPTY) return 0;
+    return this.#rest === undefined ? 1 : 1 + this.#rest.length - this.#head;
   }
 
   /** The largest depth this mailbox has reached. */
@@ -48,37 +55,45 @@ export class BoundedMailbox<M> {
 
   /** Appends a message; the caller has checked {@linkcode BoundedMailbox.full}. */
   push(message: M): void {
-    let items = this.#items;
-    if (items === undefined) items = this.#items = [];
-    items.push(message);
-    const depth = items.length - this.#head;
+    if (this.#first === EMPTY) {
+      this.#first = message;
+      if (this.#highWater === 0) this.#highWater = 1;
+      return;
+    }
+    (this.#rest ??= []).push(message);
+    const depth = 1 + this.#rest.length - this.#head;
     if (depth > this.#highWater) this.#highWater = depth;
   }
 
   /** Removes and returns the oldest message; `undefined` when empty. */
   shift(): M | undefined {
-    const items = this.#items;
-    if (items === undefined) return undefined;
-    const message = items[this.#head];
-    items[this.#head++] = undefined as M;
-    if (this.#head === items.length) {
-      this.#items = undefined;
+    const first = this.#first;
+    if (first === EMPTY) return undefined;
+    const rest = this.#rest;
+    if (rest === undefined) {
+      this.#first = EMPTY;
+      return first;
+    }
+    this.#first = rest[this.#head];
+    rest[this.#head++] = undefined as M;
+    if (this.#head === rest.length) {
+      this.#rest = undefined;
       this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= items.length) {
+    } else if (this.#head >= 1024 && this.#head * 2 >= rest.length) {
       // Compact so a long-lived busy mailbox does not grow without bound.
-      this.#items = items.slice(this.#head);
+      this.#rest = rest.slice(this.#head);
       this.#head = 0;
     }
-    return message;
+    return first;
   }
 
   /** Removes every queued message and returns them, oldest first. */
   clear(): M[] {
-    const items = this.#items;
-    if (items === undefined) return [];
-    const rest = items.slice(this.#head);
-    this.#items = undefined;
+    if (this.#first === EMPTY) return [];
+    const all = [this.#first, ...(this.#rest?.slice(this.#head) ?? [])];
+    this.#first = EMPTY;
+    this.#rest = undefined;
     this.#head = 0;
-    return rest;
+    return all;
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { with_timeout } from "./load/clock.ts";
-import { read_lines } from "./load/line_reader.ts";
+import { readLines } from "./load/line_reader.ts";
 
 const READY = /ws:\/\/|listening|ready/i;
 const READY_TIMEOUT_MS = 30_000;
@@ -66,7 +66,7 @@ function wait_ready(stream: ReadableStream<Uint8Array>, prefix: string): Promise
   return new Promise((resolve, reject) => {
     (async () => {
       let found = false;
-      for await (const line of read_lines(stream)) {
+      for await (const line of readLines(stream)) {
         console.error(`${prefix} ${line}`);
         if (!found && READY.test(line)) {
           found = true;

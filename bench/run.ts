@@ -9,7 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { read_lines } from "./load/line_reader.ts";
+import { readLines } from "./load/line_reader.ts";
 import type { LoadResult } from "./load/load_result.ts";
 import { format_table, median, type ResultGroup } from "./_results_table.ts";
 import { start_server } from "./_server_process.ts";
@@ -96,7 +96,7 @@ async function run_once(
     const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" })
       .spawn();
     let line = "";
-    for await (const l of read_lines(child.stdout)) if (l.startsWith("{")) line = l;
+    for await (const l of readLines(child.stdout)) if (l.startsWith("{")) line = l;
     const status = await child.status;
     if (!status.success || line === "") {
       throw new Error(`load generator failed (exit code ${status.code})`);

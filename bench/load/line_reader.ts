@@ -6,10 +6,11 @@
  */
 
 /** Yields each line of `stream` without its newline; a final unterminated line too. */
-export async function* read_lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
   let rest = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    rest += chunk;
+  for await (const chunk of stream) {
+    rest += decoder.decode(chunk, { stream: true });
     let at = rest.indexOf("\n");
     while (at >= 0) {
       yield rest.slice(0, at);
@@ -17,5 +18,6 @@ export async function* read_lines(stream: ReadableStream<Uint8Array>): AsyncGene
       at = rest.indexOf("\n");
     }
   }
+  rest += decoder.decode();
   if (rest.length > 0) yield rest;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { with_timeout } from "./clock.ts";
-import { read_lines } from "./line_reader.ts";
+import { readLines } from "./line_reader.ts";
 import type { WorkerCommand, WorkerConfig, WorkerEvent } from "./worker_protocol.ts";
 
 const WORKER_MAIN = new URL("./worker_main.ts", import.meta.url).pathname;
@@ -30,7 +30,7 @@ export class WorkerLink {
     }).spawn();
     this.pid = this.#child.pid;
     this.#stdin = this.#child.stdin.getWriter();
-    this.#lines = read_lines(this.#child.stdout);
+    this.#lines = readLines(this.#child.stdout);
     this.#write(config);
   }
 

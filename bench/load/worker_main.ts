@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { read_lines } from "./line_reader.ts";
+import { readLines } from "./line_reader.ts";
 import { run_worker, type WorkerIo } from "./worker.ts";
 import type { WorkerCommand, WorkerConfig, WorkerEvent } from "./worker_protocol.ts";
 import { connect_native } from "./ws_native_client.ts";
@@ -22,7 +22,7 @@ function fatal(message: string): never {
 }
 
 if (import.meta.main) {
-  const lines = read_lines(Deno.stdin.readable);
+  const lines = readLines(Deno.stdin.readable);
   const next_line = async (): Promise<string> => {
     const { value, done } = await lines.next();
     if (done) {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { scan_deliveries } from "../../bench/load/envelope_scanner.ts";
-import { read_lines } from "../../bench/load/line_reader.ts";
+import { readLines } from "../../bench/load/line_reader.ts";
 import type { LoadResult } from "../../bench/load/load_result.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -17,7 +17,7 @@ async function with_reference_server(run: (port: number) => Promise<void>): Prom
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
-  const lines = read_lines(server.stdout);
+  const lines = readLines(server.stdout);
   try {
     const { value } = await lines.next();
     const port = Number(/:(\d+)\/ws/.exec(value ?? "")?.[1]);

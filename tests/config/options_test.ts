@@ -28,7 +28,11 @@ Deno.test("loadOptions() uses the defaults when nothing is given", () => {
 Deno.test("loadOptions() lets flags win over the environment, and the environment over the file", async (t) => {
   const toml = 'port = 7000\nhost = "10.0.0.1"\ncluster-id = 5\n';
   await t.step("file only", () => {
-    const options = loadOptions(SPEC, { args: ["--config", "f.toml"], env: {}, readFile: file(toml) });
+    const options = loadOptions(SPEC, {
+      args: ["--config", "f.toml"],
+      env: {},
+      readFile: file(toml),
+    });
     assert.equal(options.port, 7000);
     assert.equal(options.host, "10.0.0.1");
     assert.equal(options["cluster-id"], 5);
