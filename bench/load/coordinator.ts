@@ -95,10 +95,11 @@ function worker_configs(options: LoadOptions, count: number): WorkerConfig[] {
       index: w,
       target: {
         hostname: spread ? `127.0.0.${1 + (options.address_offset + w) % 254}` : options.host,
-        port: options.port,
+        port: options.publish_port,
         path: options.path,
         protocols: options.batch ? ["firetower.batch"] : [],
       },
+      subscriber_ports: options.ports,
       client: options.client,
       first_subscriber: first,
       subscriber_count: next - first,

@@ -12,8 +12,12 @@ export interface LoadOptions {
   scenario: string;
   /** Server address; 127.0.0.1 is spread over 127.0.0.x per worker. @default {"127.0.0.1"} */
   host: string;
-  /** Server port. @default {9990} */
+  /** Server port; with `ports`, the first of them. @default {9990} */
   port: number;
+  /** Several gateways: subscriber k connects to `ports[k % ports.length]`. @default {[port]} */
+  ports: number[];
+  /** Port publishers connect to. @default {port} */
+  publish_port: number;
   /** WebSocket path. @default {"/ws"} */
   path: string;
   /** Subscriber connections (publishers come on top). @default {1000} */
@@ -83,6 +87,8 @@ export function parse_load_options(args: string[]): LoadOptions {
       url: { type: "string" },
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "9990" },
+      ports: { type: "string", default: "" },
+      "publish-port": { type: "string", default: "" },
       path: { type: "string", default: "/ws" },
       subscribers: { type: "string", default: "1000" },
       topics: { type: "string", default: "1" },
@@ -138,6 +144,19 @@ export function parse_load_options(args: string[]): LoadOptions {
     }
     return pid;
   });
+  const port_list = (flag: string, text: string): number[] =>
+    text.split(",").map((p) => {
+      const port = Number(p);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`Cannot run as '--${flag}' must list ports: current value is ${text}`);
+      }
+      return port;
+    });
+  out.ports = values.ports === "" ? [out.port] : port_list("ports", values.ports);
+  out.port = (out.ports as number[])[0];
+  out.publish_port = values["publish-port"] === ""
+    ? out.port
+    : port_list("publish-port", values["publish-port"])[0];
   const options = out as unknown as LoadOptions;
   if (!options.idle && options.publishers === 0) {
     throw new Error(

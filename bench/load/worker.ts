@@ -43,9 +43,12 @@ export async function run_worker(
   const publishers: Publisher[] = [];
   const began = now_ms();
   await paced(config.subscriber_count, config.connect_rate, async (i) => {
-    const topic = (config.first_subscriber + i) % config.topics;
+    const k = config.first_subscriber + i;
+    const topic = k % config.topics;
     const sub = new Subscriber(book, counters, topic);
-    conns.push(await open_subscribed(connect, config.target, sub, `t${topic}`));
+    const ports = config.subscriber_ports;
+    const target = { ...config.target, port: ports[k % ports.length] };
+    conns.push(await open_subscribed(connect, target, sub, `t${topic}`));
     subscribers.push(sub);
   });
   const plan = {

@@ -11,8 +11,10 @@ import type { WsTarget } from "./ws_connection.ts";
 export interface WorkerConfig {
   /** Index of this worker, for messages. */
   index: number;
-  /** Server address this worker connects to. */
+  /** Server address this worker connects to (publishers use its port). */
   target: WsTarget;
+  /** Ports of the subscribers: subscriber k uses `subscriber_ports[k % length]`. */
+  subscriber_ports: number[];
   /** Client implementation. */
   client: "raw" | "native";
   /** Global index of this worker's first subscriber; subscriber k uses topic k % topics. */
