@@ -42,7 +42,7 @@ export function median(values: (number | null)[]): number | null {
 }
 
 /** The table as text, one block per variant. */
-export function format_table(groups: ResultGroup[], yardstick: string): string {
+export function formatTable(groups: ResultGroup[], yardstick: string): string {
   const rows: string[][] = [["scenario", "server", ...COLUMNS.map((c) => c.title)]];
   const labels = [...new Set(groups.map((g) => g.label))];
   for (const label of labels) {

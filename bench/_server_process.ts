@@ -21,7 +21,7 @@ export interface RunningServer {
 }
 
 /** Spawns `commands` (deno argv lists) in `cwd` and waits until the server is ready. */
-export async function start_server(
+export async function startServer(
   name: string,
   commands: string[][],
   port: number,
@@ -31,13 +31,13 @@ export async function start_server(
     new Deno.Command(Deno.execPath(), { args, cwd, stdout: "piped", stderr: "piped" }).spawn()
   );
   const stop = async (): Promise<void> => {
-    await Promise.all(children.map((child) => stop_child(child)));
+    await Promise.all(children.map((child) => stopChild(child)));
   };
   try {
     const ready = children.map((child) =>
       Promise.any([
-        wait_ready(child.stdout, `${name}[${child.pid}]`),
-        wait_ready(child.stderr, `${name}[${child.pid}]`),
+        waitReady(child.stdout, `${name}[${child.pid}]`),
+        waitReady(child.stderr, `${name}[${child.pid}]`),
       ]).catch(async () => {
         const { code } = await child.status;
         throw new Error(`${name} exited with code ${code} without printing a ready line`);
@@ -62,7 +62,7 @@ export async function start_server(
 }
 
 /** Resolves at the first ready line; keeps forwarding the rest of the output. */
-function wait_ready(stream: ReadableStream<Uint8Array>, prefix: string): Promise<void> {
+function waitReady(stream: ReadableStream<Uint8Array>, prefix: string): Promise<void> {
   return new Promise((resolve, reject) => {
     (async () => {
       let found = false;
@@ -83,7 +83,7 @@ async function probe(port: number): Promise<void> {
   conn.close();
 }
 
-async function stop_child(child: Deno.ChildProcess): Promise<void> {
+async function stopChild(child: Deno.ChildProcess): Promise<void> {
   try {
     child.kill("SIGTERM");
   } catch { /* already exited */ }

@@ -21,7 +21,7 @@ export interface ReferenceServerOptions {
 }
 
 /** Parses and validates the command line, failing with a message that names the flag. */
-export function parse_reference_options(args: string[]): ReferenceServerOptions {
+export function parseReferenceOptions(args: string[]): ReferenceServerOptions {
   const { values } = parseArgs({
     args,
     options: {
@@ -40,7 +40,7 @@ export function parse_reference_options(args: string[]): ReferenceServerOptions 
 }
 
 /** Handles one client frame: the whole protocol, naively, as a baseline should. */
-function handle_frame(
+function handleFrame(
   ws: WebSocket,
   text: string,
   topics: Map<string, Set<WebSocket>>,
@@ -91,7 +91,7 @@ function remove(
 }
 
 /** Starts the server and resolves once it is listening; the returned server can be shut down. */
-export function start_reference_server(options: ReferenceServerOptions): Deno.HttpServer {
+export function startReferenceServer(options: ReferenceServerOptions): Deno.HttpServer {
   const topics = new Map<string, Set<WebSocket>>();
   return Deno.serve({
     hostname: options.host,
@@ -107,7 +107,7 @@ export function start_reference_server(options: ReferenceServerOptions): Deno.Ht
     const { socket, response } = Deno.upgradeWebSocket(req);
     const own = new Set<string>();
     socket.onmessage = (ev) => {
-      if (typeof ev.data === "string") handle_frame(socket, ev.data, topics, own);
+      if (typeof ev.data === "string") handleFrame(socket, ev.data, topics, own);
     };
     socket.onclose = () => {
       for (const name of [...own]) remove(topics, name, socket, own);
@@ -120,13 +120,13 @@ export function start_reference_server(options: ReferenceServerOptions): Deno.Ht
 if (import.meta.main) {
   let options: ReferenceServerOptions;
   try {
-    options = parse_reference_options(Deno.args);
+    options = parseReferenceOptions(Deno.args);
   } catch (err) {
     console.error((err as Error).message);
     Deno.exit(2);
   }
   try {
-    const server = start_reference_server(options);
+    const server = startReferenceServer(options);
     Deno.addSignalListener("SIGTERM", () => {
       server.shutdown().finally(() => Deno.exit(0));
       // Open WebSockets keep shutdown() pending; do not wait for them forever.

@@ -11,9 +11,9 @@
 import { parseArgs } from "node:util";
 import { readLines } from "./load/line_reader.ts";
 import type { LoadResult } from "./load/load_result.ts";
-import { format_table, median, type ResultGroup } from "./_results_table.ts";
-import { start_server } from "./_server_process.ts";
-import { select_variants, type Variant } from "./scenarios.ts";
+import { formatTable, median, type ResultGroup } from "./_results_table.ts";
+import { startServer } from "./_server_process.ts";
+import { selectVariants, type Variant } from "./scenarios.ts";
 import { SERVERS, type ServerSpec } from "./servers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -29,7 +29,7 @@ interface RunOptions {
   port_base: number;
 }
 
-function parse_run_options(args: string[]): RunOptions {
+function parseRunOptions(args: string[]): RunOptions {
   const { values } = parseArgs({
     args,
     options: {
@@ -68,21 +68,21 @@ function parse_run_options(args: string[]): RunOptions {
 let run_counter = 0;
 let port_base = 20100;
 
-function next_port(): number {
+function nextPort(): number {
   const port = port_base + (run_counter % Math.max(1, 20_999 - port_base));
   run_counter++;
   return port;
 }
 
-async function run_once(
+async function runOnce(
   server: ServerSpec,
   variant: Variant,
   extra: string[],
 ): Promise<LoadResult> {
-  const port = next_port();
+  const port = nextPort();
   const offset = run_counter % 200;
   const processes = variant.server_processes ?? 1;
-  const running = await start_server(server.name, server.commands(port, processes), port, ROOT);
+  const running = await startServer(server.name, server.commands(port, processes), port, ROOT);
   try {
     const args = [
       "run",
@@ -108,7 +108,7 @@ async function run_once(
 }
 
 /** Rate argument for a half-load variant, from the yardstick's runs of the base variant. */
-function half_rate(variant: Variant, groups: ResultGroup[]): string[] | null {
+function halfRate(variant: Variant, groups: ResultGroup[]): string[] | null {
   if (variant.half_rate_of === undefined) return [];
   const base = groups.filter((g) => g.label === variant.half_rate_of);
   const group = base.find((g) => g.server === SERVERS[0].name) ?? base[0];
@@ -118,9 +118,9 @@ function half_rate(variant: Variant, groups: ResultGroup[]): string[] | null {
 }
 
 async function main(): Promise<number> {
-  const options = parse_run_options(Deno.args);
+  const options = parseRunOptions(Deno.args);
   port_base = options.port_base;
-  const variants = select_variants(options.full, options.scenarios);
+  const variants = selectVariants(options.full, options.scenarios);
   const servers = SERVERS.filter((s) =>
     options.servers.length === 0 || options.servers.includes(s.name)
   );
@@ -138,7 +138,7 @@ async function main(): Promise<number> {
         console.error(`bench: skipping ${variant.label} on ${server.name}: no batch subprotocol`);
         continue;
       }
-      const extra = half_rate(variant, groups);
+      const extra = halfRate(variant, groups);
       if (extra === null) {
         console.error(`bench: skipping ${variant.label}: ${variant.half_rate_of} has no result`);
         continue;
@@ -147,7 +147,7 @@ async function main(): Promise<number> {
       for (let r = 1; r <= options.runs; r++) {
         console.error(`bench: ${variant.label} on ${server.name}, run ${r}/${options.runs}`);
         try {
-          group.runs.push(await run_once(server, variant, extra));
+          group.runs.push(await runOnce(server, variant, extra));
         } catch (err) {
           failures++;
           console.error(
@@ -158,7 +158,7 @@ async function main(): Promise<number> {
       if (group.runs.length > 0) groups.push(group);
     }
   }
-  console.log(format_table(groups, SERVERS[0].name));
+  console.log(formatTable(groups, SERVERS[0].name));
   if (options.json !== null) {
     await Deno.writeTextFile(options.json, JSON.stringify(groups, null, 2) + "\n");
     console.error(`bench: results written to ${options.json}`);

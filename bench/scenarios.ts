@@ -42,9 +42,9 @@ function fanout(n: number, timing: string[], inflight = 10): Variant {
   };
 }
 
-function fanout_half(n: number, timing: string[]): Variant {
+function fanoutHalf(n: number, timing: string[]): Variant {
   return {
-    label: `fanout_half n=${n}`,
+    label: `fanoutHalf n=${n}`,
     args: [...timing, "--subscribers", `${n}`, "--publishers", "1", "--inflight", "1000"],
     half_rate_of: `fanout n=${n}`,
   };
@@ -98,12 +98,12 @@ export const SCENARIOS: Scenario[] = [
     name: "fanout",
     about: "1 topic, N subscribers, 1 publisher: max deliveries/s (10 in flight), then " +
       "latency at half of the reference server's max publish rate",
-    quick: [fanout(1000, QUICK), fanout_half(1000, QUICK), fanout(10_000, QUICK)],
+    quick: [fanout(1000, QUICK), fanoutHalf(1000, QUICK), fanout(10_000, QUICK)],
     full: [
       fanout(1000, FULL),
-      fanout_half(1000, FULL),
+      fanoutHalf(1000, FULL),
       fanout(10_000, FULL),
-      fanout_half(10_000, FULL),
+      fanoutHalf(10_000, FULL),
     ],
   },
   {
@@ -140,7 +140,7 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** The variants to run, optionally only of the named scenarios. */
-export function select_variants(full: boolean, names: string[]): Variant[] {
+export function selectVariants(full: boolean, names: string[]): Variant[] {
   const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length > 0) {
     throw new Error(

@@ -6,14 +6,14 @@
  *
  * @module
  */
-import { is_heartbeat } from "./envelope_scanner.ts";
-import { AckWait, open_subscribed, type Subscribable } from "./subscription.ts";
+import { isHeartbeat } from "./envelope_scanner.ts";
+import { AckWait, openSubscribed, type Subscribable } from "./subscription.ts";
 import type { WsConnect, WsConnection, WsTarget } from "./ws_connection.ts";
 
 class ChurnClient implements Subscribable {
   readonly ack: AckWait = new AckWait();
   on_message(buf: Uint8Array, start: number, end: number): void {
-    if (!is_heartbeat(buf, start, end)) this.ack.check(buf, start, end);
+    if (!isHeartbeat(buf, start, end)) this.ack.check(buf, start, end);
   }
   on_close(): void {
     this.ack.fail();
@@ -71,7 +71,7 @@ export class Churner {
     const topic = `t${Math.floor(Math.random() * this.#topics)}`;
     try {
       const client = new ChurnClient();
-      this.#open.push(await open_subscribed(this.#connect, this.#target, client, topic));
+      this.#open.push(await openSubscribed(this.#connect, this.#target, client, topic));
       this.cycles++;
     } catch {
       this.failures++;

@@ -9,7 +9,7 @@
 const origin = performance.timeOrigin;
 
 /** Current epoch time in ms, fractional. */
-export function now_ms(): number {
+export function nowMs(): number {
   return origin + performance.now();
 }
 

@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { now_ms, sleep } from "./clock.ts";
+import { nowMs, sleep } from "./clock.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";
 import type { LoadResult } from "./load_result.ts";
 import type { LoadOptions } from "./options.ts";
-import { cpu_seconds, is_alive, read_memory_kb, tree_cpu_seconds } from "./proc_stats.ts";
+import { cpuSeconds, isAlive, readMemoryKb, treeCpuSeconds } from "./proc_stats.ts";
 import { WorkerLink } from "./worker_link.ts";
 import type { WorkerConfig, WorkerReport } from "./worker_protocol.ts";
 
@@ -19,21 +19,21 @@ const GO_DELAY_MS = 300;
 const SAMPLE_MS = 250;
 
 /** Runs the whole test and returns its result; throws with a clear message on failure. */
-export async function run_load(options: LoadOptions): Promise<LoadResult> {
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const total = options.subscribers + (options.idle ? 0 : options.publishers);
   const count = options.workers || Math.max(1, Math.ceil(total / options.max_per_worker));
   const pids = options.server_pids;
-  const mem_start = read_memory_kb(pids);
+  const mem_start = readMemoryKb(pids);
   let rss_peak = mem_start.rss;
   let fail: (err: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => fail = reject);
   failed.catch(() => {});
   const monitor = setInterval(() => {
-    rss_peak = Math.max(rss_peak, read_memory_kb(pids).rss);
-    const dead = pids.find((pid) => !is_alive(pid));
+    rss_peak = Math.max(rss_peak, readMemoryKb(pids).rss);
+    const dead = pids.find((pid) => !isAlive(pid));
     if (dead !== undefined) fail(new Error(`server process ${dead} exited during the run`));
   }, SAMPLE_MS);
-  const links = worker_configs(options, count).map((config) => new WorkerLink(config));
+  const links = workerConfigs(options, count).map((config) => new WorkerLink(config));
   const all = <T>(step: (link: WorkerLink) => Promise<T>): Promise<T[]> =>
     Promise.race([Promise.all(links.map(step)), failed]);
   try {
@@ -41,10 +41,10 @@ export async function run_load(options: LoadOptions): Promise<LoadResult> {
       total * (options.connect_rate > 0 ? 1500 / options.connect_rate : 2);
     const connected = await all((l) => l.expect("connected", connect_limit));
     const connect_s = Math.max(...connected.map((c) => c.connect_ms)) / 1000;
-    const mem_connected = read_memory_kb(pids);
+    const mem_connected = readMemoryKb(pids);
     log(`connected ${total} in ${connect_s.toFixed(1)} s over ${count} worker(s)`);
 
-    const start_at = now_ms() + GO_DELAY_MS;
+    const start_at = nowMs() + GO_DELAY_MS;
     const warmup_ms = options.idle ? 0 : options.warmup * 1000;
     const duration_ms = options.duration * 1000;
     for (const l of links) l.send({ cmd: "go", start_at, warmup_ms, duration_ms });
@@ -55,7 +55,7 @@ export async function run_load(options: LoadOptions): Promise<LoadResult> {
       const holders = links.filter((_, w) => w < options.publishers);
       await Promise.race([Promise.all(holders.map((l) => l.expect("done", stop_limit))), failed]);
     } else {
-      await Promise.race([sleep(start_at + warmup_ms + duration_ms - now_ms()), failed]);
+      await Promise.race([sleep(start_at + warmup_ms + duration_ms - nowMs()), failed]);
     }
     const cpu = window.end();
     for (const l of links) l.send({ cmd: "stop" });
@@ -65,7 +65,7 @@ export async function run_load(options: LoadOptions): Promise<LoadResult> {
     for (const s of stopped) s.published.forEach((n, j) => published[j] += n);
     for (const l of links) l.send({ cmd: "finish", published });
     const reports = (await all((l) => l.expect("report", 60_000))).map((r) => r.report);
-    const mem_end = read_memory_kb(pids);
+    const mem_end = readMemoryKb(pids);
     rss_peak = Math.max(rss_peak, mem_end.rss, mem_end.hwm);
     return summarize(options, count, reports, {
       window_s,
@@ -84,7 +84,7 @@ export async function run_load(options: LoadOptions): Promise<LoadResult> {
   }
 }
 
-function worker_configs(options: LoadOptions, count: number): WorkerConfig[] {
+function workerConfigs(options: LoadOptions, count: number): WorkerConfig[] {
   const spread = options.host === "127.0.0.1" || options.host === "localhost";
   return Array.from({ length: count }, (_, w) => {
     const first = Math.floor(options.subscribers * w / count);
@@ -135,20 +135,20 @@ class WindowSampler {
   constructor(pids: number[], start: number) {
     this.#pids = pids;
     this.#timer = setTimeout(() => {
-      this.#at = now_ms();
-      this.#server = tree_cpu_seconds(pids);
-      this.#self = cpu_seconds("self");
-    }, Math.max(0, start - now_ms()));
+      this.#at = nowMs();
+      this.#server = treeCpuSeconds(pids);
+      this.#self = cpuSeconds("self");
+    }, Math.max(0, start - nowMs()));
   }
 
   end(): WindowCpu {
     clearTimeout(this.#timer);
-    const elapsed_s = this.#at === 0 ? 0 : (now_ms() - this.#at) / 1000;
+    const elapsed_s = this.#at === 0 ? 0 : (nowMs() - this.#at) / 1000;
     return {
       server: this.#pids.length === 0 || elapsed_s === 0
         ? null
-        : (tree_cpu_seconds(this.#pids) - this.#server) / elapsed_s,
-      self_s: this.#at === 0 ? 0 : cpu_seconds("self") - this.#self,
+        : (treeCpuSeconds(this.#pids) - this.#server) / elapsed_s,
+      self_s: this.#at === 0 ? 0 : cpuSeconds("self") - this.#self,
     };
   }
 }

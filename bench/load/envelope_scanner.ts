@@ -18,7 +18,7 @@ export interface DeliverySink {
 }
 
 /** Whether the frame is the bare text `heartbeat`. */
-export function is_heartbeat(buf: Uint8Array, start: number, end: number): boolean {
+export function isHeartbeat(buf: Uint8Array, start: number, end: number): boolean {
   return end - start === 9 && buf[start] === 104 && buf[start + 8] === 116;
 }
 
@@ -42,30 +42,30 @@ export function contains(
 }
 
 /** Calls `sink` for every `"i":`/`"s":`/`"t":` triple in the frame; returns how many. */
-export function scan_deliveries(
+export function scanDeliveries(
   buf: Uint8Array,
   start: number,
   end: number,
   sink: DeliverySink,
 ): number {
   let found = 0;
-  let pos = find_key(buf, start, end, 105);
+  let pos = findKey(buf, start, end, 105);
   while (pos >= 0) {
-    const publisher = parse_number(buf, pos, end);
-    const s_at = find_key(buf, pos, end, 115);
+    const publisher = parseNumber(buf, pos, end);
+    const s_at = findKey(buf, pos, end, 115);
     if (s_at < 0) break;
-    const seq = parse_number(buf, s_at, end);
-    const t_at = find_key(buf, s_at, end, 116);
+    const seq = parseNumber(buf, s_at, end);
+    const t_at = findKey(buf, s_at, end, 116);
     if (t_at < 0) break;
-    sink.on_delivery(publisher, seq, parse_number(buf, t_at, end));
+    sink.on_delivery(publisher, seq, parseNumber(buf, t_at, end));
     found++;
-    pos = find_key(buf, t_at, end, 105);
+    pos = findKey(buf, t_at, end, 105);
   }
   return found;
 }
 
 /** Position just after the next one-letter key `"<letter>":`, or -1. */
-function find_key(buf: Uint8Array, from: number, end: number, letter: number): number {
+function findKey(buf: Uint8Array, from: number, end: number, letter: number): number {
   for (let i = from; i < end - 3; i++) {
     if (
       buf[i] === QUOTE && buf[i + 1] === letter && buf[i + 2] === QUOTE && buf[i + 3] === COLON
@@ -75,7 +75,7 @@ function find_key(buf: Uint8Array, from: number, end: number, letter: number): n
 }
 
 /** Parses a non-negative JSON number (integer or decimal) starting at `at`. */
-function parse_number(buf: Uint8Array, at: number, end: number): number {
+function parseNumber(buf: Uint8Array, at: number, end: number): number {
   let value = 0;
   let i = at;
   for (; i < end; i++) {

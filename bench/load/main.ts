@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { run_load } from "./coordinator.ts";
-import { parse_load_options } from "./options.ts";
+import { runLoad } from "./coordinator.ts";
+import { parseLoadOptions } from "./options.ts";
 
 if (import.meta.main) {
   let code = 0;
   try {
-    const result = await run_load(parse_load_options(Deno.args));
+    const result = await runLoad(parseLoadOptions(Deno.args));
     console.log(JSON.stringify(result));
   } catch (err) {
     console.error(`loadgen: ${(err as Error).message}`);

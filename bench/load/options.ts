@@ -78,7 +78,7 @@ const NUMERIC: [keyof LoadOptions, string, number, number][] = [
 ];
 
 /** Parses `args` into options; throws an error naming the bad flag and its value. */
-export function parse_load_options(args: string[]): LoadOptions {
+export function parseLoadOptions(args: string[]): LoadOptions {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -119,7 +119,7 @@ export function parse_load_options(args: string[]): LoadOptions {
     idle: values.idle,
     client: values.client,
   };
-  if (values.url !== undefined) Object.assign(out, parse_url(values.url));
+  if (values.url !== undefined) Object.assign(out, parseUrl(values.url));
   for (const [key, flag, min, max] of NUMERIC) {
     if (key === "port" && values.url !== undefined) continue;
     const value = Number(raw[flag]);
@@ -144,7 +144,7 @@ export function parse_load_options(args: string[]): LoadOptions {
     }
     return pid;
   });
-  const port_list = (flag: string, text: string): number[] =>
+  const portList = (flag: string, text: string): number[] =>
     text.split(",").map((p) => {
       const port = Number(p);
       if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -152,11 +152,11 @@ export function parse_load_options(args: string[]): LoadOptions {
       }
       return port;
     });
-  out.ports = values.ports === "" ? [out.port] : port_list("ports", values.ports);
+  out.ports = values.ports === "" ? [out.port] : portList("ports", values.ports);
   out.port = (out.ports as number[])[0];
   out.publish_port = values["publish-port"] === ""
     ? out.port
-    : port_list("publish-port", values["publish-port"])[0];
+    : portList("publish-port", values["publish-port"])[0];
   const options = out as unknown as LoadOptions;
   if (!options.idle && options.publishers === 0) {
     throw new Error(
@@ -166,7 +166,7 @@ export function parse_load_options(args: string[]): LoadOptions {
   return options;
 }
 
-function parse_url(url: string): Pick<LoadOptions, "host" | "port" | "path"> {
+function parseUrl(url: string): Pick<LoadOptions, "host" | "port" | "path"> {
   const parsed = new URL(url);
   if (parsed.protocol !== "ws:") {
     throw new Error(`Cannot run as '--url' must be a ws:// URL: current value is ${url}`);

@@ -17,7 +17,7 @@ export interface MemoryKb {
 }
 
 /** The pid followed by all its descendants; empty when the pid no longer exists. */
-export function process_tree(pid: number): number[] {
+export function processTree(pid: number): number[] {
   const out: number[] = [];
   const stack = [pid];
   while (stack.length > 0) {
@@ -40,28 +40,28 @@ export function process_tree(pid: number): number[] {
 }
 
 /** VmRSS and VmHWM summed over the trees of `pids`. */
-export function read_memory_kb(pids: number[]): MemoryKb {
+export function readMemoryKb(pids: number[]): MemoryKb {
   const total = { rss: 0, hwm: 0 };
   for (const root of pids) {
-    for (const pid of process_tree(root)) {
+    for (const pid of processTree(root)) {
       try {
         const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-        total.rss += status_field_kb(status, "VmRSS:");
-        total.hwm += status_field_kb(status, "VmHWM:");
+        total.rss += statusFieldKb(status, "VmRSS:");
+        total.hwm += statusFieldKb(status, "VmHWM:");
       } catch { /* exited meanwhile */ }
     }
   }
   return total;
 }
 
-function status_field_kb(status: string, key: string): number {
+function statusFieldKb(status: string, key: string): number {
   const at = status.indexOf(key);
   if (at < 0) return 0;
   return parseInt(status.slice(at + key.length).trimStart(), 10) || 0;
 }
 
 /** User plus system CPU seconds of one process (not its children), or 0 if it is gone. */
-export function cpu_seconds(pid: number | "self"): number {
+export function cpuSeconds(pid: number | "self"): number {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -72,14 +72,14 @@ export function cpu_seconds(pid: number | "self"): number {
 }
 
 /** CPU seconds summed over the trees of `pids`. */
-export function tree_cpu_seconds(pids: number[]): number {
+export function treeCpuSeconds(pids: number[]): number {
   let sum = 0;
-  for (const root of pids) for (const pid of process_tree(root)) sum += cpu_seconds(pid);
+  for (const root of pids) for (const pid of processTree(root)) sum += cpuSeconds(pid);
   return sum;
 }
 
 /** Whether the process exists and is not a zombie. */
-export function is_alive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
     return stat[stat.lastIndexOf(")") + 2] !== "Z";

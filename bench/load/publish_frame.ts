@@ -8,7 +8,7 @@
 let padding = "";
 
 /** The client publish frame text for one message. */
-export function publish_frame(
+export function publishFrame(
   topic: string,
   publisher: number,
   seq: number,

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { now_ms } from "./clock.ts";
-import { type DeliverySink, is_heartbeat, scan_deliveries } from "./envelope_scanner.ts";
-import { publish_frame } from "./publish_frame.ts";
+import { nowMs } from "./clock.ts";
+import { type DeliverySink, isHeartbeat, scanDeliveries } from "./envelope_scanner.ts";
+import { publishFrame } from "./publish_frame.ts";
 import type { LinkCounters } from "./subscriber.ts";
 import { AckWait, type Subscribable } from "./subscription.ts";
 import type { WsConnection } from "./ws_connection.ts";
@@ -56,7 +56,7 @@ export class Publisher implements Subscribable, DeliverySink {
   /** Starts sending. */
   start(): void {
     this.#running = true;
-    this.#last_echo = now_ms();
+    this.#last_echo = nowMs();
     this.pump();
   }
 
@@ -92,8 +92,8 @@ export class Publisher implements Subscribable, DeliverySink {
         if (this.#tokens < 1) return;
         this.#tokens--;
       }
-      const now = now_ms();
-      this.conn.send_text(publish_frame(this.topic_name, this.id, this.seq, now, plan.payload));
+      const now = nowMs();
+      this.conn.send_text(publishFrame(this.topic_name, this.id, this.seq, now, plan.payload));
       this.seq++;
       this.inflight++;
       if (now >= this.window_start && now < this.window_end) this.published_in_window++;
@@ -101,18 +101,18 @@ export class Publisher implements Subscribable, DeliverySink {
   }
 
   on_message(buf: Uint8Array, start: number, end: number): void {
-    if (is_heartbeat(buf, start, end)) {
+    if (isHeartbeat(buf, start, end)) {
       this.#counters.heartbeats++;
       return;
     }
     this.ack.check(buf, start, end);
-    scan_deliveries(buf, start, end, this);
+    scanDeliveries(buf, start, end, this);
   }
 
   on_delivery(publisher: number): void {
     if (publisher !== this.id || this.inflight === 0) return;
     this.inflight--;
-    this.#last_echo = now_ms();
+    this.#last_echo = nowMs();
     if (this.#running) this.pump();
   }
 

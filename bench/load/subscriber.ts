@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { now_ms } from "./clock.ts";
+import { nowMs } from "./clock.ts";
 import type { DeliveryBook } from "./delivery_book.ts";
-import { type DeliverySink, is_heartbeat, scan_deliveries } from "./envelope_scanner.ts";
+import { type DeliverySink, isHeartbeat, scanDeliveries } from "./envelope_scanner.ts";
 import { AckWait, type Subscribable } from "./subscription.ts";
 
 /** Connection-level counters shared by a worker's clients. */
@@ -34,13 +34,13 @@ export class Subscriber implements Subscribable, DeliverySink {
   }
 
   on_message(buf: Uint8Array, start: number, end: number): void {
-    if (is_heartbeat(buf, start, end)) {
+    if (isHeartbeat(buf, start, end)) {
       this.#counters.heartbeats++;
       return;
     }
     this.ack.check(buf, start, end);
-    this.#book.now = now_ms();
-    scan_deliveries(buf, start, end, this);
+    this.#book.now = nowMs();
+    scanDeliveries(buf, start, end, this);
   }
 
   on_delivery(publisher: number, seq: number, sent_at: number): void {

@@ -52,7 +52,7 @@ export interface Subscribable extends WsHandlers {
 }
 
 /** Connects (retrying refused or reset attempts) and subscribes `client` to `topic`. */
-export async function open_subscribed(
+export async function openSubscribed(
   connect: WsConnect,
   target: WsTarget,
   client: Subscribable,

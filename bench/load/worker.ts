@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { now_ms, sleep } from "./clock.ts";
+import { nowMs, sleep } from "./clock.ts";
 import { Churner } from "./churn.ts";
 import { DeliveryBook } from "./delivery_book.ts";
-import { cpu_seconds } from "./proc_stats.ts";
+import { cpuSeconds } from "./proc_stats.ts";
 import { Publisher } from "./publisher.ts";
 import { type LinkCounters, Subscriber } from "./subscriber.ts";
-import { open_subscribed } from "./subscription.ts";
+import { openSubscribed } from "./subscription.ts";
 import type { WorkerCommand, WorkerConfig, WorkerEvent } from "./worker_protocol.ts";
 import type { WsConnect, WsConnection } from "./ws_connection.ts";
 
@@ -31,7 +31,7 @@ export interface WorkerIo {
 }
 
 /** Runs one worker to its report. */
-export async function run_worker(
+export async function runWorker(
   config: WorkerConfig,
   connect: WsConnect,
   io: WorkerIo,
@@ -41,14 +41,14 @@ export async function run_worker(
   const conns: WsConnection[] = [];
   const subscribers: Subscriber[] = [];
   const publishers: Publisher[] = [];
-  const began = now_ms();
+  const began = nowMs();
   await paced(config.subscriber_count, config.connect_rate, async (i) => {
     const k = config.first_subscriber + i;
     const topic = k % config.topics;
     const sub = new Subscriber(book, counters, topic);
     const ports = config.subscriber_ports;
     const target = { ...config.target, port: ports[k % ports.length] };
-    conns.push(await open_subscribed(connect, target, sub, `t${topic}`));
+    conns.push(await openSubscribed(connect, target, sub, `t${topic}`));
     subscribers.push(sub);
   });
   const plan = {
@@ -59,11 +59,11 @@ export async function run_worker(
   };
   for (const id of config.idle ? [] : config.publisher_ids) {
     const pub = new Publisher(id, `t${id % config.topics}`, plan, counters);
-    pub.conn = await open_subscribed(connect, config.target, pub, pub.topic_name);
+    pub.conn = await openSubscribed(connect, config.target, pub, pub.topic_name);
     conns.push(pub.conn);
     publishers.push(pub);
   }
-  io.emit({ ev: "connected", connections: conns.length, connect_ms: now_ms() - began });
+  io.emit({ ev: "connected", connections: conns.length, connect_ms: nowMs() - began });
 
   const go = await io.next();
   if (go.cmd !== "go") io.fatal(`expected the go command, got ${go.cmd}`);
@@ -75,16 +75,16 @@ export async function run_worker(
   book.window_end = limited ? Infinity : window_end;
   let done_sent = !limited || publishers.length === 0;
   const churner = new Churner(config.churn, config.topics, connect, config.target);
-  await sleep(go.start_at - now_ms());
+  await sleep(go.start_at - nowMs());
   for (const pub of publishers) {
     pub.window_start = window_start;
     pub.window_end = window_end;
     pub.start();
   }
-  let last_tick = now_ms();
+  let last_tick = nowMs();
   let churning = true;
   const ticker = setInterval(() => {
-    const now = now_ms();
+    const now = nowMs();
     for (const pub of publishers) pub.tick(now - last_tick, now);
     if (churning) churner.tick(now - last_tick);
     last_tick = now;
@@ -97,14 +97,14 @@ export async function run_worker(
     }
   }, TICK_MS);
 
-  await sleep(window_start - now_ms());
-  const cpu_start = cpu_seconds("self");
+  await sleep(window_start - nowMs());
+  const cpu_start = cpuSeconds("self");
   // The window ends at its planned end or earlier at the coordinator's stop command.
   let pending: Promise<WorkerCommand> | null = io.next();
-  const early = await Promise.race([sleep(window_end - now_ms()).then(() => null), pending]);
+  const early = await Promise.race([sleep(window_end - nowMs()).then(() => null), pending]);
   if (early !== null) pending = null;
-  const window_ms = now_ms() - window_start;
-  const cpu_s = cpu_seconds("self") - cpu_start;
+  const window_ms = nowMs() - window_start;
+  const cpu_s = cpuSeconds("self") - cpu_start;
   if (!done_sent) {
     done_sent = true;
     io.emit({ ev: "done" });
@@ -112,7 +112,7 @@ export async function run_worker(
   for (const pub of publishers) pub.stop();
   churning = false;
   churner.close_all();
-  await wait_until(() => publishers.every((p) => p.inflight === 0), PUBLISHER_DRAIN_MS, () => 0);
+  await waitUntil(() => publishers.every((p) => p.inflight === 0), PUBLISHER_DRAIN_MS, () => 0);
   const own = new Array<number>(config.publishers).fill(0);
   for (const pub of publishers) own[pub.id] = pub.seq;
   io.emit({ ev: "stopped", published: own, window_ms });
@@ -122,7 +122,7 @@ export async function run_worker(
   if (finish.cmd !== "finish") io.fatal(`expected the finish command, got ${finish.cmd}`);
   let expected = 0;
   for (const sub of subscribers) expected += book.expected_for(sub.topic, finish.published);
-  await wait_until(() => book.received >= expected, DELIVERY_DRAIN_MS, () => book.received);
+  await waitUntil(() => book.received >= expected, DELIVERY_DRAIN_MS, () => book.received);
   clearInterval(ticker);
   for (const sub of subscribers) book.settle(sub.last, sub.topic, finish.published);
   for (const conn of conns) conn.close();
@@ -152,12 +152,12 @@ async function paced(
   rate: number,
   open: (i: number) => Promise<void>,
 ): Promise<void> {
-  const started = now_ms();
+  const started = nowMs();
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < count) {
       const i = next++;
-      if (rate > 0) await sleep(started + i * 1000 / rate - now_ms());
+      if (rate > 0) await sleep(started + i * 1000 / rate - nowMs());
       await open(i);
     }
   };
@@ -166,21 +166,21 @@ async function paced(
 }
 
 /** Polls `done` until true, `limit_ms` passed, or `progress` stood still for a while. */
-async function wait_until(
+async function waitUntil(
   done: () => boolean,
   limit_ms: number,
   progress: () => number,
 ): Promise<void> {
-  const deadline = now_ms() + limit_ms;
+  const deadline = nowMs() + limit_ms;
   let seen = progress();
-  let moved_at = now_ms();
-  while (!done() && now_ms() < deadline) {
+  let moved_at = nowMs();
+  while (!done() && nowMs() < deadline) {
     await sleep(20);
     const p = progress();
     if (p !== seen) {
       seen = p;
-      moved_at = now_ms();
-    } else if (now_ms() - moved_at > NO_PROGRESS_MS) {
+      moved_at = nowMs();
+    } else if (nowMs() - moved_at > NO_PROGRESS_MS) {
       return;
     }
   }

@@ -23,7 +23,7 @@ export class WorkerLink {
   constructor(config: WorkerConfig) {
     this.index = config.index;
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--quiet", ...extra_args(), WORKER_MAIN],
+      args: ["run", "--allow-all", "--quiet", ...extraArgs(), WORKER_MAIN],
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
@@ -88,7 +88,7 @@ export class WorkerLink {
 }
 
 /** Extra `deno run` flags for workers from LOADGEN_DENO_ARGS (e.g. `--cpu-prof`), for profiling. */
-function extra_args(): string[] {
+function extraArgs(): string[] {
   const value = Deno.env.get("LOADGEN_DENO_ARGS") ?? "";
   return value.split(" ").filter((arg) => arg.length > 0);
 }

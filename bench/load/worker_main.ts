@@ -5,10 +5,10 @@
  * @module
  */
 import { readLines } from "./line_reader.ts";
-import { run_worker, type WorkerIo } from "./worker.ts";
+import { runWorker, type WorkerIo } from "./worker.ts";
 import type { WorkerCommand, WorkerConfig, WorkerEvent } from "./worker_protocol.ts";
-import { connect_native } from "./ws_native_client.ts";
-import { connect_raw } from "./ws_raw_client.ts";
+import { connectNative } from "./ws_native_client.ts";
+import { connectRaw } from "./ws_raw_client.ts";
 
 const encoder = new TextEncoder();
 
@@ -23,7 +23,7 @@ function fatal(message: string): never {
 
 if (import.meta.main) {
   const lines = readLines(Deno.stdin.readable);
-  const next_line = async (): Promise<string> => {
+  const nextLine = async (): Promise<string> => {
     const { value, done } = await lines.next();
     if (done) {
       console.error("load worker: coordinator closed stdin, exiting");
@@ -31,14 +31,14 @@ if (import.meta.main) {
     }
     return value;
   };
-  const config = JSON.parse(await next_line()) as WorkerConfig;
+  const config = JSON.parse(await nextLine()) as WorkerConfig;
   const io: WorkerIo = {
-    next: async () => JSON.parse(await next_line()) as WorkerCommand,
+    next: async () => JSON.parse(await nextLine()) as WorkerCommand,
     emit,
     fatal,
   };
   try {
-    await run_worker(config, config.client === "native" ? connect_native : connect_raw, io);
+    await runWorker(config, config.client === "native" ? connectNative : connectRaw, io);
   } catch (err) {
     fatal(`worker ${config.index}: ${(err as Error).message}`);
   }

@@ -10,12 +10,12 @@ import { OPCODE_TEXT } from "./ws_frame_parser.ts";
 const encoder = new TextEncoder();
 
 /** Encodes a text message as one masked frame. */
-export function encode_text_frame(text: string): Uint8Array {
-  return encode_frame(OPCODE_TEXT, encoder.encode(text));
+export function encodeTextFrame(text: string): Uint8Array {
+  return encodeFrame(OPCODE_TEXT, encoder.encode(text));
 }
 
 /** Encodes one final (FIN) masked frame with the given opcode and payload. */
-export function encode_frame(opcode: number, payload: Uint8Array): Uint8Array {
+export function encodeFrame(opcode: number, payload: Uint8Array): Uint8Array {
   const size = payload.length;
   const head = size < 126 ? 2 : size < 65536 ? 4 : 10;
   const out = new Uint8Array(head + 4 + size);

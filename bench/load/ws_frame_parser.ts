@@ -81,7 +81,7 @@ export class FrameParser {
         head = 4;
       } else if (size === 127) {
         if (len - pos < 10) break;
-        size = read_u32(buf, pos + 2) * 2 ** 32 + read_u32(buf, pos + 6);
+        size = readU32(buf, pos + 2) * 2 ** 32 + readU32(buf, pos + 6);
         head = 10;
       }
       const masked = (b1 & 0x80) !== 0;
@@ -124,7 +124,7 @@ export class FrameParser {
   }
 }
 
-function read_u32(buf: Uint8Array, at: number): number {
+function readU32(buf: Uint8Array, at: number): number {
   return ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
 }
 

@@ -16,7 +16,7 @@ const encoder = new TextEncoder();
 let scratch = new Uint8Array(65536);
 
 /** Opens a connection with the built-in client; resolves on `open`. */
-export function connect_native(target: WsTarget, handlers: WsHandlers): Promise<WsConnection> {
+export function connectNative(target: WsTarget, handlers: WsHandlers): Promise<WsConnection> {
   return new Promise((resolve, reject) => {
     const url = `ws://${target.hostname}:${target.port}${target.path}`;
     const ws = new WebSocket(url, target.protocols);

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { encode_frame, encode_text_frame } from "./ws_frame_encoder.ts";
+import { encodeFrame, encodeTextFrame } from "./ws_frame_encoder.ts";
 import { FrameParser, OPCODE_CLOSE, OPCODE_PING, OPCODE_PONG } from "./ws_frame_parser.ts";
 import {
   HANDSHAKE_TIMEOUT_MS,
@@ -21,14 +21,14 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Opens a raw-TCP WebSocket connection and starts its read loop. */
-export async function connect_raw(target: WsTarget, handlers: WsHandlers): Promise<WsConnection> {
+export async function connectRaw(target: WsTarget, handlers: WsHandlers): Promise<WsConnection> {
   const conn = await Deno.connect({ hostname: target.hostname, port: target.port });
   const timer = setTimeout(() => conn.close(), HANDSHAKE_TIMEOUT_MS);
   try {
     conn.setNoDelay(true);
-    await write_all(conn, encoder.encode(handshake_request(target)));
+    await writeAll(conn, encoder.encode(handshakeRequest(target)));
     const parser = new FrameParser();
-    await read_handshake(conn, parser);
+    await readHandshake(conn, parser);
     clearTimeout(timer);
     const client = new RawWsConnection(conn, parser, handlers);
     client.start();
@@ -42,7 +42,7 @@ export async function connect_raw(target: WsTarget, handlers: WsHandlers): Promi
   }
 }
 
-function handshake_request(target: WsTarget): string {
+function handshakeRequest(target: WsTarget): string {
   const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
   const protocol = target.protocols.length > 0
     ? `Sec-WebSocket-Protocol: ${target.protocols.join(", ")}\r\n`
@@ -53,14 +53,14 @@ function handshake_request(target: WsTarget): string {
 }
 
 /** Reads the HTTP response; bytes after the header block go to the parser. */
-async function read_handshake(conn: Deno.TcpConn, parser: FrameParser): Promise<void> {
+async function readHandshake(conn: Deno.TcpConn, parser: FrameParser): Promise<void> {
   const buf = new Uint8Array(4096);
   let len = 0;
   while (true) {
     const n = await conn.read(buf.subarray(len));
     if (n === null) throw new Error("connection closed during the WebSocket handshake");
     len += n;
-    const end = header_end(buf, len);
+    const end = headerEnd(buf, len);
     if (end < 0) {
       if (len === buf.length) throw new Error("WebSocket handshake response too large");
       continue;
@@ -74,7 +74,7 @@ async function read_handshake(conn: Deno.TcpConn, parser: FrameParser): Promise<
   }
 }
 
-function header_end(buf: Uint8Array, len: number): number {
+function headerEnd(buf: Uint8Array, len: number): number {
   for (let i = 3; i < len; i++) {
     if (buf[i] === 10 && buf[i - 1] === 13 && buf[i - 2] === 10 && buf[i - 3] === 13) {
       return i + 1;
@@ -83,7 +83,7 @@ function header_end(buf: Uint8Array, len: number): number {
   return -1;
 }
 
-async function write_all(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
+async function writeAll(conn: Deno.TcpConn, bytes: Uint8Array): Promise<void> {
   let at = 0;
   while (at < bytes.length) at += await conn.write(at === 0 ? bytes : bytes.subarray(at));
 }
@@ -111,7 +111,7 @@ class RawWsConnection implements WsConnection {
   }
 
   send_text(text: string): void {
-    this.#enqueue(encode_text_frame(text));
+    this.#enqueue(encodeTextFrame(text));
   }
 
   close(): void {
@@ -129,7 +129,7 @@ class RawWsConnection implements WsConnection {
 
   /** FrameSink: answer pings, echo a close and end. */
   on_control(opcode: number, payload: Uint8Array): void {
-    if (opcode === OPCODE_PING) this.#enqueue(encode_frame(OPCODE_PONG, payload));
+    if (opcode === OPCODE_PING) this.#enqueue(encodeFrame(OPCODE_PONG, payload));
     else if (opcode === OPCODE_CLOSE) this.#lost();
   }
 
@@ -163,7 +163,7 @@ class RawWsConnection implements WsConnection {
       while (this.#queue.length > 0 && !this.#closed) {
         const frames = this.#queue;
         this.#queue = [];
-        await write_all(this.#conn, frames.length === 1 ? frames[0] : concat(frames));
+        await writeAll(this.#conn, frames.length === 1 ? frames[0] : concat(frames));
       }
     } catch {
       this.#lost();

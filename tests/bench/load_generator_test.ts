@@ -4,13 +4,13 @@
  * would make every benchmark figure meaningless.
  */
 import assert from "node:assert/strict";
-import { scan_deliveries } from "../../bench/load/envelope_scanner.ts";
+import { scanDeliveries } from "../../bench/load/envelope_scanner.ts";
 import { readLines } from "../../bench/load/line_reader.ts";
 import type { LoadResult } from "../../bench/load/load_result.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-async function with_reference_server(run: (port: number) => Promise<void>): Promise<void> {
+async function withReferenceServer(run: (port: number) => Promise<void>): Promise<void> {
   const server = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "bench/reference_server.ts", "--port", "0", "--host", "0.0.0.0"],
     cwd: ROOT,
@@ -30,7 +30,7 @@ async function with_reference_server(run: (port: number) => Promise<void>): Prom
   }
 }
 
-async function run_generator(args: string[]): Promise<LoadResult> {
+async function runGenerator(args: string[]): Promise<LoadResult> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "bench/load/main.ts", ...args],
     cwd: ROOT,
@@ -44,9 +44,9 @@ async function run_generator(args: string[]): Promise<LoadResult> {
 }
 
 Deno.test("load generator counts every delivery exactly once against the reference server", async (t) => {
-  await with_reference_server(async (port) => {
+  await withReferenceServer(async (port) => {
     await t.step("50 subscribers x 200 messages, one worker", async () => {
-      const result = await run_generator([
+      const result = await runGenerator([
         ...["--port", `${port}`, "--subscribers", "50", "--messages", "200"],
         ...["--inflight", "4", "--warmup", "0", "--duration", "15"],
       ]);
@@ -60,7 +60,7 @@ Deno.test("load generator counts every delivery exactly once against the referen
       assert.ok(result.latency_ms.p50 > 0 && result.latency_ms.p50 <= result.latency_ms.max);
     });
     await t.step("two workers on two addresses, three topics, three publishers", async () => {
-      const result = await run_generator([
+      const result = await runGenerator([
         ...["--port", `${port}`, "--subscribers", "60", "--topics", "3", "--publishers", "3"],
         ...["--messages", "100", "--workers", "2", "--warmup", "0", "--duration", "15"],
       ]);
@@ -78,7 +78,7 @@ Deno.test("scan_deliveries finds every envelope of a batched frame, in any field
     '{"data":{"i":3,"s":8,"t":1700000000000.25,"p":""},"type":"publish","topic":"t0","id":9}]';
   const bytes = new TextEncoder().encode(frame);
   const seen: number[][] = [];
-  const count = scan_deliveries(bytes, 0, bytes.length, {
+  const count = scanDeliveries(bytes, 0, bytes.length, {
     on_delivery: (publisher, seq, sent_at) => seen.push([publisher, seq, sent_at]),
   });
   assert.equal(count, 2);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { readLines } from "../../bench/load/line_reader.ts";
 import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -120,16 +121,7 @@ export class Proc {
   }
 
   async #read(stream: ReadableStream<Uint8Array>): Promise<void> {
-    let rest = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      rest += chunk;
-      let newline;
-      while ((newline = rest.indexOf("\n")) >= 0) {
-        this.#line(rest.slice(0, newline));
-        rest = rest.slice(newline + 1);
-      }
-    }
-    if (rest !== "") this.#line(rest);
+    for await (const line of readLines(stream)) this.#line(line);
   }
 
   #line(line: string): void {
