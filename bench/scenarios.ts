@@ -44,7 +44,7 @@ function fanout(n: number, timing: string[], inflight = 10): Variant {
 
 function fanoutHalf(n: number, timing: string[]): Variant {
   return {
-    label: `fanoutHalf n=${n}`,
+    label: `fanout_half n=${n}`,
     args: [...timing, "--subscribers", `${n}`, "--publishers", "1", "--inflight", "1000"],
     half_rate_of: `fanout n=${n}`,
   };
