@@ -108,8 +108,8 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "fanout_batch",
-    about: "fanout with the firetower.batch subprotocol: 100 publishes in flight for " +
-      "throughput, 1 in flight for latency (not applicable to the reference server)",
+    about: "fanout with the firetower.batch subprotocol offered: 100 publishes in flight " +
+      "for throughput, 1 in flight for latency; a server without it sends one frame per message",
     quick: [batch(1000, 100, QUICK), batch(1000, 1, QUICK)],
     full: [
       batch(1000, 100, FULL),

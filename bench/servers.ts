@@ -13,7 +13,7 @@ export interface ServerSpec {
   entry: string;
   /** Command lines to start `processes` processes sharing `port` (each gets its own line). */
   commands(port: number, processes: number): string[][];
-  /** Speaks the `firetower.batch` subprotocol. */
+  /** Speaks the `firetower.batch` subprotocol (informational: every server gets the same load). */
   batch: boolean;
 }
 
