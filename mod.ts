@@ -123,6 +123,7 @@ export type {
   OutgoingFrame,
   SendCounters,
   SendLimits,
+  SlowConsumerListener,
 } from "./gateway/connection.ts";
 export { type Fire, type FireContext, type FireSource, newFire } from "./gateway/fire.ts";
 export {

@@ -16,6 +16,12 @@ export interface ClientSocket {
   addEventListener(type: string, listener: (event: Event) => void): void;
 }
 
+/** Told when a client has stayed over its send limits for too long. */
+export interface SlowConsumerListener {
+  /** Closes the client (code 4000). */
+  onSlowConsumer(): void;
+}
+
 /** How sends to one client are bounded. */
 export interface SendLimits {
   /** Frames queued for a client before newer ones are dropped. */
@@ -53,25 +59,25 @@ export class Connection {
   readonly #limits: SendLimits;
   readonly #counters: SendCounters;
   readonly #outbox: ActorRef<OutgoingFrame>;
-  readonly #onSlow: () => void;
+  readonly #owner: SlowConsumerListener;
   readonly #checkEvery: number;
   #overSince = 0;
   #sinceCheck = 0;
 
-  /** Spawns the sending actor for `socket`; `onSlow` closes a client that stays over its limits. */
+  /** Spawns the sending actor for `socket`; `owner` closes a client that stays over its limits. */
   constructor(
     system: ActorSystem,
     socket: ClientSocket,
     format: WireFormat,
     limits: SendLimits,
     counters: SendCounters,
-    onSlow: () => void,
+    owner: SlowConsumerListener,
   ) {
     this.format = format;
     this.#socket = socket;
     this.#limits = limits;
     this.#counters = counters;
-    this.#onSlow = onSlow;
+    this.#owner = owner;
     this.#checkEvery = Math.max(1, Math.floor(limits.maxBufferedBytes / 8));
     this.#outbox = system.spawn<OutgoingFrame>(() => new SocketWriter(this, socket), {
       kind: "connection",
@@ -130,7 +136,7 @@ export class Connection {
     } else if (now - this.#overSince >= this.#limits.slowConsumerTimeoutMs) {
       this.#overSince = now;
       this.#counters.slowClosed++;
-      this.#onSlow();
+      this.#owner.onSlowConsumer();
     }
   }
 

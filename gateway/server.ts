@@ -137,7 +137,7 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<G
     const { socket, response } = Deno.upgradeWebSocket(request, { protocol });
     const tower = gateway.buildTower(socket, { ...identity, format });
     if (options.hooks) applyHooks(tower, options.hooks);
-    void tower.run();
+    tower.start();
     return response;
   };
   let serving = true;

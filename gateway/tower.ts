@@ -4,7 +4,13 @@ import type { ActorSystem } from "../actors/system.ts";
 import type { Publication } from "./broker.ts";
 import { encodeServerFrame, type ErrorCode, errorFrame, ProtocolError } from "./client_protocol.ts";
 import { CloseCode } from "./close_codes.ts";
-import { type ClientSocket, Connection, type SendCounters, type SendLimits } from "./connection.ts";
+import {
+  type ClientSocket,
+  Connection,
+  type SendCounters,
+  type SendLimits,
+  type SlowConsumerListener,
+} from "./connection.ts";
 import { type Fire, type FireContext, type FireSource, newFire } from "./fire.ts";
 import type { Hub } from "./hub.ts";
 import { ClientFrameReader, type ReaderInput } from "./_client_frames.ts";
@@ -86,24 +92,36 @@ export interface TowerOptions {
  * });
  * ```
  */
-export class Tower implements FireSource {
+export class Tower implements FireSource, SlowConsumerListener {
   /** The connection's id. */
   readonly clientId: string;
-  /** Application data kept with the connection (firetower's `Cookie`). */
-  readonly metadata: Record<string, unknown>;
   /** The sending half of the socket. */
   readonly connection: Connection;
   readonly #env: TowerEnvironment;
   readonly #socket: ClientSocket;
   readonly #topics = new Set<string>();
-  readonly #handlers: TowerHandlers = {};
   readonly #reader: ActorRef<ReaderInput>;
-  readonly #closed: Promise<void>;
-  readonly #socketClosed: Promise<void>;
+  // What most connections never use is created on first use: an idle
+  // connection is what a push server holds most of.
+  #handlers: TowerHandlers | undefined;
+  #metadata: Record<string, unknown> | undefined;
+  #finished: Latch | undefined;
+  #socketGone: Latch | undefined;
   #userId: string;
   #state: "new" | "running" | "closed" = "new";
+  #socketClosed = false;
   #refusing = false;
-  #resolveClosed!: () => void;
+
+  // One listener function for every socket, finding its tower by a tag on the
+  // socket, instead of a closure per connection.
+  static readonly #messageListener = (event: Event): void => {
+    const tower = (event.target as Tagged)[TOWER];
+    if (tower) tower.#onMessage(event as MessageEvent);
+  };
+  static readonly #closeListener = (event: Event): void => {
+    const tower = (event.target as Tagged)[TOWER];
+    if (tower) tower.#onSocketClose();
+  };
 
   /** Use `Gateway.buildTower`. @internal */
   constructor(env: TowerEnvironment, socket: ClientSocket, options: TowerOptions) {
@@ -111,28 +129,19 @@ export class Tower implements FireSource {
     this.#socket = socket;
     this.clientId = options.clientId ?? env.nextMessageId();
     this.#userId = options.userId ?? "";
-    this.metadata = options.metadata ?? {};
-    this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
-    this.#socketClosed = new Promise((resolve) => {
-      socket.addEventListener("close", () => resolve());
-    });
+    this.#metadata = options.metadata;
     const format = options.format ?? "json";
-    this.connection = new Connection(
-      env.system,
-      socket,
-      format,
-      env.limits,
-      env.counters,
-      () => {
-        env.logger.warn("slow consumer closed", { client: this.clientId, user: this.#userId });
-        this.close(CloseCode.slowConsumer, "slow consumer");
-      },
-    );
+    this.connection = new Connection(env.system, socket, format, env.limits, env.counters, this);
     this.#reader = env.system.spawn<ReaderInput>(() => new ClientFrameReader(this, env), {
       kind: "reader",
       mailboxSize: env.limits.readQueueSize,
       overflow: "reject",
     });
+  }
+
+  /** Application data kept with the connection (firetower's `Cookie`). */
+  get metadata(): Record<string, unknown> {
+    return this.#metadata ??= {};
   }
 
   /** The user id (set by the upgrade hook or `setUserId`). */
@@ -153,12 +162,12 @@ export class Tower implements FireSource {
 
   /** The hooks set on this connection. @internal */
   get handlers(): Readonly<TowerHandlers> {
-    return this.#handlers;
+    return this.#handlers ?? NO_HANDLERS;
   }
 
   /** Sets every hook given in `handlers` at once. */
   setHandlers(handlers: TowerHandlers): this {
-    Object.assign(this.#handlers, handlers);
+    Object.assign(this.#handlers ??= {}, handlers);
     return this;
   }
 
@@ -211,15 +220,22 @@ export class Tower implements FireSource {
     if (this.#state !== "new") {
       return Promise.reject(new Error(`Cannot run tower '${this.clientId}' twice`));
     }
+    this.start();
+    return (this.#finished ??= new Latch()).promise;
+  }
+
+  /** Starts like {@linkcode Tower.run} without waiting for the end. @internal */
+  start(): void {
+    if (this.#state !== "new") throw new Error(`Cannot run tower '${this.clientId}' twice`);
     this.#state = "running";
     this.#env.hub.join(this);
     const socket = this.#socket;
-    socket.addEventListener("message", (event) => this.#onMessage(event as MessageEvent));
-    socket.addEventListener("close", () => void this.#teardown());
-    socket.addEventListener("error", () => void this.#teardown());
+    (socket as Tagged)[TOWER] = this;
+    // An error event is always followed by a close event: listening for close suffices.
+    socket.addEventListener("message", Tower.#messageListener);
+    socket.addEventListener("close", Tower.#closeListener);
     this.#reader.tell({ kind: "connect" });
-    if (socket.readyState >= 2) void this.#teardown();
-    return this.#closed;
+    if (socket.readyState >= 2) this.#onSocketClose();
   }
 
   /** The topics this connection holds. */
@@ -298,7 +314,7 @@ export class Tower implements FireSource {
   async subscribe(topics: string | string[], context?: FireContext): Promise<string[]> {
     const added = this.addTopics(typeof topics === "string" ? splitTopics(topics) : topics);
     if (added.length > 0) {
-      await this.#handlers.onSubscribe?.(context ?? newFire(this).context, added);
+      await this.handlers.onSubscribe?.(context ?? newFire(this).context, added);
     }
     return added;
   }
@@ -307,7 +323,7 @@ export class Tower implements FireSource {
   async unsubscribe(topics: string | string[], context?: FireContext): Promise<string[]> {
     const removed = this.removeTopics(typeof topics === "string" ? splitTopics(topics) : topics);
     if (removed.length > 0) {
-      await this.#handlers.onUnsubscribe?.(context ?? newFire(this).context, removed);
+      await this.handlers.onUnsubscribe?.(context ?? newFire(this).context, removed);
     }
     return removed;
   }
@@ -350,7 +366,7 @@ export class Tower implements FireSource {
     if (this.#env.acks) this.sendFrame({ type: "unsubscribed", topic, reason: "server" });
     this.#runHook(
       "onUnsubscribe",
-      () => this.#handlers.onUnsubscribe?.(newFire(this).context, [topic]),
+      () => this.handlers.onUnsubscribe?.(newFire(this).context, [topic]),
     );
   }
 
@@ -385,13 +401,25 @@ export class Tower implements FireSource {
    * connection dropped), or after `timeoutMs`. @internal
    */
   async socketClosed(timeoutMs: number): Promise<void> {
-    if (this.#socket.readyState === 3) return;
+    if (this.#socketClosed || this.#socket.readyState === 3) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
-      this.#socketClosed,
+      (this.#socketGone ??= new Latch()).promise,
       new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
     ]);
     clearTimeout(timer);
+  }
+
+  /** Closes a client that stayed over its send limits. @internal */
+  onSlowConsumer(): void {
+    this.#env.logger.warn("slow consumer closed", { client: this.clientId, user: this.#userId });
+    void this.close(CloseCode.slowConsumer, "slow consumer");
+  }
+
+  #onSocketClose(): void {
+    this.#socketClosed = true;
+    this.#socketGone?.open();
+    void this.#teardown();
   }
 
   #onMessage(event: MessageEvent): void {
@@ -411,7 +439,7 @@ export class Tower implements FireSource {
     }
     if (!this.#reader.tell({ kind: "frame", raw })) {
       this.#env.logger.debug("client frame refused: inbound queue full", { client: this.clientId });
-      const timeout = this.#handlers.onReadTimeout;
+      const timeout = this.handlers.onReadTimeout;
       if (timeout === undefined) {
         this.sendError("overloaded", "too many frames in flight; this one was not handled");
         return;
@@ -443,7 +471,7 @@ export class Tower implements FireSource {
   }
 
   async #teardown(): Promise<void> {
-    if (this.#state === "closed") return this.#closed;
+    if (this.#state === "closed") return (this.#finished ??= new Latch()).promise;
     const wasRunning = this.#state === "running";
     this.#state = "closed";
     const topics = [...this.#topics];
@@ -453,13 +481,28 @@ export class Tower implements FireSource {
     if (wasRunning) {
       this.#env.hub.leave(this);
       try {
-        if (topics.length > 0) await this.#handlers.onUnsubscribe?.(newFire(this).context, topics);
-        await this.#handlers.onOffline?.();
+        if (topics.length > 0) await this.handlers.onUnsubscribe?.(newFire(this).context, topics);
+        await this.handlers.onOffline?.();
       } catch (error) {
         this.#env.logger.error("close hook failed", { client: this.clientId, error });
       }
     }
-    this.#resolveClosed();
+    (this.#finished ??= new Latch()).open();
+  }
+}
+
+const TOWER: unique symbol = Symbol("firetower.tower");
+type Tagged = { [TOWER]?: Tower };
+const NO_HANDLERS: Readonly<TowerHandlers> = Object.freeze({});
+
+/** A promise opened once, from outside. */
+class Latch {
+  readonly promise: Promise<void>;
+  readonly open: () => void;
+  constructor() {
+    let open!: () => void;
+    this.promise = new Promise((resolve) => open = resolve);
+    this.open = open;
   }
 }
 
