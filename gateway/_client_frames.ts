@@ -1,7 +1,7 @@
 import type { Actor } from "../actors/actor.ts";
 import { type ClientFrame, decodeClientFrame, ProtocolError } from "./client_protocol.ts";
 import { CloseCode } from "./close_codes.ts";
-import { newFire } from "./fire.ts";
+import { type Fire, newFire } from "./fire.ts";
 import type { Tower, TowerEnvironment } from "./tower.ts";
 import { splitTopics, validateTopic } from "./topics.ts";
 
@@ -28,32 +28,47 @@ export class ClientFrameReader implements Actor<ReaderInput> {
     this.#env = env;
   }
 
-  async receive(input: ReaderInput): Promise<void> {
-    const tower = this.#tower;
+  // Synchronous unless a hook is asynchronous: a publish with no hook takes
+  // no promise and no extra turn of the event loop.
+  receive(input: ReaderInput): void | Promise<void> {
     try {
-      if (input.kind === "connect") {
-        const accepted = await tower.handlers.onConnect?.();
-        if (accepted === false) await tower.close(CloseCode.refused, "refused by the application");
-        return;
+      let pending: void | Promise<void>;
+      if (input.kind === "connect") pending = this.#connect();
+      else {
+        const frame = decodeClientFrame(input.raw);
+        if (frame === undefined) return;
+        switch (frame.type) {
+          case "subscribe":
+            pending = this.#subscribe(frame);
+            break;
+          case "unSubscribe":
+          case "unsubscribe":
+            pending = this.#unsubscribe(frame);
+            break;
+          default:
+            pending = this.#read(frame);
+        }
       }
-      const frame = decodeClientFrame(input.raw);
-      if (frame === undefined) return;
-      switch (frame.type) {
-        case "subscribe":
-          return await this.#subscribe(frame);
-        case "unSubscribe":
-        case "unsubscribe":
-          return await this.#unsubscribe(frame);
-        default:
-          return await this.#read(frame);
-      }
+      if (pending) return pending.catch((error) => this.#failed(error));
     } catch (error) {
-      if (error instanceof ProtocolError) {
-        tower.sendError(error.code, error.message);
-        return;
-      }
-      tower.sendError("internal", "the server failed to handle this frame");
-      throw error;
+      this.#failed(error);
+    }
+  }
+
+  /** Answers a refused frame; any other failure also goes to the supervisor. */
+  #failed(error: unknown): void {
+    if (error instanceof ProtocolError) {
+      this.#tower.sendError(error.code, error.message);
+      return;
+    }
+    this.#tower.sendError("internal", "the server failed to handle this frame");
+    throw error;
+  }
+
+  async #connect(): Promise<void> {
+    const accepted = await this.#tower.handlers.onConnect?.();
+    if (accepted === false) {
+      await this.#tower.close(CloseCode.refused, "refused by the application");
     }
   }
 
@@ -110,23 +125,33 @@ export class ClientFrameReader implements Actor<ReaderInput> {
     if (removed.length > 0) await tower.handlers.onUnsubscribe?.(newFire(tower).context, removed);
   }
 
-  async #read(frame: ClientFrame): Promise<void> {
-    const tower = this.#tower;
-    const fire = newFire(tower);
+  #read(frame: ClientFrame): void | Promise<void> {
+    const fire = newFire(this.#tower);
     fire.type = frame.type;
     fire.topic = frame.topic;
     fire.data = frame.data;
-    const onRead = tower.handlers.onRead;
-    if (onRead) {
-      if ((await onRead(fire)) === false || fire.type !== "publish") return;
-    } else if (fire.type !== "publish") {
-      throw new ProtocolError(
-        "unknown_type",
-        `unknown frame type '${fire.type}': expected subscribe, unSubscribe or publish`,
-      );
+    const onRead = this.#tower.handlers.onRead;
+    if (onRead === undefined) {
+      if (fire.type !== "publish") {
+        throw new ProtocolError(
+          "unknown_type",
+          `unknown frame type '${fire.type}': expected subscribe, unSubscribe or publish`,
+        );
+      }
+      return this.#publish(fire);
     }
-    this.#topicList(fire.topic);
-    tower.publish(fire).catch((error) => {
+    const verdict = onRead(fire);
+    if (verdict instanceof Promise) {
+      return verdict.then((value) => {
+        if (value !== false && fire.type === "publish") this.#publish(fire);
+      });
+    }
+    if (verdict !== false && fire.type === "publish") this.#publish(fire);
+  }
+
+  #publish(fire: Fire): void {
+    const tower = this.#tower;
+    tower.publishTo(this.#topicList(fire.topic), fire).catch((error) => {
       const message = error instanceof Error ? error.message : String(error);
       tower.sendError("publish_failed", message, fire.topic);
     });

@@ -232,7 +232,6 @@ export class Gateway {
     clearInterval(this.#sweep);
     const towers = [...this.#hub.members()] as Tower[];
     await Promise.all(towers.map(async (tower) => {
-      await tower.connection.stop(true);
       await tower.close(CloseCode.serviceRestart, "gateway restarting; reconnect");
       // Let the closing handshake finish, or the HTTP server's own shutdown
       // would cut the connection with 1001 before the client saw 1012.

@@ -67,6 +67,8 @@ export interface LocalBrokerOptions {
   gatewayId?: string;
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /**
  * Creates the `local` engine: routing between gateways of one process, or
  * no routing at all for a single gateway. The embedded default.
@@ -91,9 +93,6 @@ export function createLocalBroker(options: LocalBrokerOptions = {}): Broker {
       );
     }
     return member;
-  };
-  const others = function* (): Iterable<LocalMember> {
-    for (const other of bus.members()) if (other !== member) yield other;
   };
   const total = (topic: string): number => {
     let sum = 0;
@@ -126,10 +125,12 @@ export function createLocalBroker(options: LocalBrokerOptions = {}): Broker {
       } catch (error) {
         return Promise.reject(error);
       }
-      for (const other of others()) {
-        if (other.counts.has(publication.topic)) other.handler.deliver(publication);
+      for (const other of bus.members()) {
+        if (other !== member && other.counts.has(publication.topic)) {
+          other.handler.deliver(publication);
+        }
       }
-      return Promise.resolve();
+      return RESOLVED;
     },
     subscriberCount(topic: string): Promise<number> {
       return Promise.resolve(total(topic));
@@ -138,7 +139,8 @@ export function createLocalBroker(options: LocalBrokerOptions = {}): Broker {
       return Promise.resolve(total(topic) > 0);
     },
     command(command: ClusterCommand): Promise<void> {
-      for (const other of others()) {
+      for (const other of bus.members()) {
+        if (other === member) continue;
         if (command.kind === "disconnectUser" || other.counts.has(command.topic)) {
           other.handler.command(command);
         }

@@ -9,6 +9,7 @@ export class MessageIdGenerator {
   readonly #node: string;
   #lastMs = 0;
   #sequence = 0;
+  #prefix = "";
 
   /** Creates a generator for one gateway process. */
   constructor(node: string) {
@@ -26,7 +27,8 @@ export class MessageIdGenerator {
     } else {
       this.#lastMs = now;
       this.#sequence = 0;
+      this.#prefix = `${this.#node}-${now.toString(36)}-`;
     }
-    return `${this.#node}-${now.toString(36)}-${this.#sequence.toString(36)}`;
+    return this.#prefix + this.#sequence.toString(36);
   }
 }

@@ -254,7 +254,6 @@ export class Tower implements FireSource, SlowConsumerListener {
    * `BrokerError` when the cluster dropped the message.
    */
   publish(fire: Pick<Fire, "topic" | "data"> & { context?: FireContext }): Promise<void> {
-    const context = fire.context ?? newFire(this).context;
     const topics = splitTopics(fire.topic);
     if (topics.length === 0) {
       return Promise.reject(new RangeError("Cannot publish as the topic is empty"));
@@ -263,7 +262,16 @@ export class Tower implements FireSource, SlowConsumerListener {
       const problem = validateTopic(topic, this.#env.limits);
       if (problem) return Promise.reject(new RangeError(`Cannot publish as ${problem}`));
     }
-    const sends = topics.map((topic) =>
+    return this.publishTo(topics, fire);
+  }
+
+  /** Publishes to topics already split and checked. @internal */
+  publishTo(
+    topics: readonly string[],
+    fire: Pick<Fire, "data"> & { context?: FireContext },
+  ): Promise<void> {
+    const context = fire.context ?? newFire(this).context;
+    const publish = (topic: string): Promise<void> =>
       this.#env.hub.publish(
         {
           topic,
@@ -274,9 +282,10 @@ export class Tower implements FireSource, SlowConsumerListener {
           userId: context.userId,
           origin: this.#env.gatewayId,
         } satisfies Publication,
-      )
-    );
-    return sends.length === 1 ? sends[0] : Promise.all(sends).then(() => {});
+      );
+    return topics.length === 1
+      ? publish(topics[0])
+      : Promise.all(topics.map(publish)).then(() => {});
   }
 
   /** Sends a raw frame to this client only (text for strings, binary for bytes). */
@@ -376,8 +385,9 @@ export class Tower implements FireSource, SlowConsumerListener {
   }
 
   /**
-   * Closes the connection: leaves every topic (running the unsubscribe hook),
-   * then runs the offline hook. Resolves when both have run.
+   * Closes the connection after sending what was already queued for the
+   * client: leaves every topic (running the unsubscribe hook), then runs the
+   * offline hook. Resolves when both have run.
    */
   close(code: number = CloseCode.normal, reason = ""): Promise<void> {
     const socket = this.#socket;
@@ -389,11 +399,15 @@ export class Tower implements FireSource, SlowConsumerListener {
         this.#env.logger.debug("socket close failed", { client: this.clientId, error });
       }
     };
-    // Deno ignores close() on a server socket whose handshake has not
-    // completed yet (it opens anyway): close it as soon as it is open.
-    if (socket.readyState === 0) socket.addEventListener("open", closeSocket);
-    else closeSocket();
-    return this.#teardown();
+    // Frames already queued for the client (a last error, a final message)
+    // go out before the close frame. Deno ignores close() on a server socket
+    // whose handshake has not completed yet (it opens anyway): close it as
+    // soon as it is open.
+    return this.connection.stop(true).then(() => {
+      if (socket.readyState === 0) socket.addEventListener("open", closeSocket);
+      else closeSocket();
+      return this.#teardown();
+    });
   }
 
   /**
@@ -429,12 +443,9 @@ export class Tower implements FireSource, SlowConsumerListener {
     const limit = this.#env.limits.maxFrameBytes;
     if (size > limit || (typeof raw === "string" && size * 3 > limit && byteLength(raw) > limit)) {
       this.sendError("frame_too_large", `frames may be at most ${limit} bytes`);
-      // Closing at once would discard the queued error frame: flush it first,
-      // and handle nothing more from this client meanwhile.
+      // Handle nothing more from this client while the error goes out.
       this.#refusing = true;
-      void this.connection.stop(true).then(() =>
-        this.close(CloseCode.messageTooBig, "frame too large")
-      );
+      void this.close(CloseCode.messageTooBig, "frame too large");
       return;
     }
     if (!this.#reader.tell({ kind: "frame", raw })) {

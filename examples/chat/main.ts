@@ -42,6 +42,7 @@ try {
       host: { type: "string", default: "0.0.0.0" },
       port: { type: "string", default: "9999" },
       "read-queue": { type: "string", default: "256" },
+      "moderation-delay-ms": { type: "string", default: "0" },
     },
   });
 } catch (error) {
@@ -55,6 +56,22 @@ const readQueueSize = Number(flags.values["read-queue"]);
 if (!Number.isInteger(readQueueSize) || readQueueSize < 1) {
   fail(`--read-queue must be a positive integer: current value is ${flags.values["read-queue"]}`);
 }
+
+// Stands in for an asynchronous moderation service. A synchronous read hook
+// keeps up with any client, so only a slow step like this one lets a burst
+// fill the inbound queue and shows the read-timeout path.
+const moderationDelayMs = Number(flags.values["moderation-delay-ms"]);
+if (!Number.isInteger(moderationDelayMs) || moderationDelayMs < 0) {
+  fail(
+    `--moderation-delay-ms must be a non-negative integer: current value is ${
+      flags.values["moderation-delay-ms"]
+    }`,
+  );
+}
+const moderate = (): Promise<void> | undefined =>
+  moderationDelayMs > 0
+    ? new Promise((resolve) => setTimeout(resolve, moderationDelayMs))
+    : undefined;
 
 const gateway = await createGateway({ limits: { readQueueSize } });
 const log = gateway.logger;
@@ -117,7 +134,7 @@ function setChatHooks(tower: Tower): void {
     }
     // The sender is the authenticated user, never what the page claims.
     fire.data = { type: "publish", from: tower.userId, data: text };
-    return true;
+    return moderate()?.then(() => true) ?? true;
   });
 
   // The connection's inbound queue was full: the message was dropped. Tell

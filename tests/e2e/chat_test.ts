@@ -171,9 +171,10 @@ Deno.test({
 });
 
 Deno.test("chat example: frames over the read queue come back to their sender as 'timeout'", async () => {
-  // A queue of one frame and a burst of publishes: whatever the connection
-  // could not take must reach the read-timeout hook, which tells the sender.
-  const server = await startChatServer(["--read-queue", "1"]);
+  // A queue of one frame, a slow (asynchronous) moderation step and a burst
+  // of publishes: whatever the connection could not take must reach the
+  // read-timeout hook, which tells the sender.
+  const server = await startChatServer(["--read-queue", "1", "--moderation-delay-ms", "5"]);
   let socket: WebSocket | undefined;
   try {
     socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws?name=burst`, ["firetower.json"]);
