@@ -113,6 +113,21 @@ export interface SpawnOptions {
    */
   overflow?: OverflowPolicy;
   /**
+   * When messages are handled.
+   *
+   * - `"queued"`: every message goes through the mailbox and is handled by
+   *   the dispatcher, after the sender's turn.
+   * - `"inline"`: a message to an idle actor with an empty mailbox is handled
+   *   at once, on the sender's stack (like Akka's calling-thread dispatcher);
+   *   otherwise it is queued as with `"queued"`. Order, one-at-a-time
+   *   handling, supervision and counters are the same; what is saved is the
+   *   trip through the mailbox and the dispatcher. For leaf actors with short
+   *   handlers, such as the per-socket sender a fan-out tells many times.
+   *
+   * @default {"queued"}
+   */
+  dispatch?: "queued" | "inline";
+  /**
    * How this actor supervises its own children. Defaults to the system's
    * strategy (restart one-for-one, 10 restarts in 10 s, 10 ms to 5 s backoff).
    */

@@ -43,6 +43,7 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
   readonly #overflow: OverflowPolicy;
   readonly #id: number;
   readonly #givenName: string | undefined;
+  readonly #inline: boolean;
   #actor: Actor<M> | undefined;
   #state = IDLE;
   #closed = false;
@@ -85,6 +86,15 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     this.#overflow = overflow;
     this.#id = runtime.nextId();
     this.#givenName = options.name;
+    const dispatch = options.dispatch ?? "queued";
+    if (dispatch !== "queued" && dispatch !== "inline") {
+      throw new RangeError(
+        `Cannot spawn actor as 'dispatch' must be "queued" or "inline": current value is ${
+          String(dispatch)
+        }`,
+      );
+    }
+    this.#inline = dispatch === "inline";
     if (options.supervisor) this.#strategy = resolveStrategy(options.supervisor);
   }
 
@@ -123,6 +133,14 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
         return false;
       }
     }
+    if (this.#state === IDLE && this.#inline) {
+      // Idle with an empty mailbox: handle it now, on the caller's stack.
+      // Whatever is told meanwhile queues behind it, as it would otherwise.
+      this.#received++;
+      this.#state = SCHEDULED;
+      if (this.#handle(message)) this.#continue();
+      return true;
+    }
     mailbox.push(message);
     this.#received++;
     if (this.#state === IDLE) {
@@ -137,26 +155,34 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     const mailbox = this.#mailbox;
     let taken = 0;
     while (taken < budget && mailbox.depth > 0) {
-      const message = mailbox.shift() as M;
       taken++;
-      let result: void | Promise<void>;
-      try {
-        result = this.#actor!.receive(message, this);
-      } catch (error) {
-        this.#processed++;
-        this.#fail(error);
-        return taken;
-      }
-      if (result !== undefined && typeof result.then === "function") {
-        this.#state = AWAITING;
-        result.then(() => this.#settled(), (error) => this.#settled(error, true));
-        return taken;
-      }
-      this.#processed++;
-      if (this.#state !== SCHEDULED) return taken; // the handler stopped or failed us
+      if (!this.#handle(mailbox.shift() as M)) return taken;
     }
     this.#continue();
     return taken;
+  }
+
+  /**
+   * Runs the handler on one message. Returns whether processing may go on
+   * at once: not when the handler failed, is still running asynchronously,
+   * or stopped its own actor.
+   */
+  #handle(message: M): boolean {
+    let result: void | Promise<void>;
+    try {
+      result = this.#actor!.receive(message, this);
+    } catch (error) {
+      this.#processed++;
+      this.#fail(error);
+      return false;
+    }
+    if (result !== undefined && typeof result.then === "function") {
+      this.#state = AWAITING;
+      result.then(() => this.#settled(), (error) => this.#settled(error, true));
+      return false;
+    }
+    this.#processed++;
+    return this.#state === SCHEDULED;
   }
 
   spawn<C>(factory: ActorFactory<C>, options?: SpawnOptions): ActorRef<C> {

@@ -83,6 +83,8 @@ export class Connection {
       kind: "connection",
       mailboxSize: limits.sendQueueSize,
       overflow: "dropNewest",
+      // A fan-out tells every subscriber's sender; an idle one writes at once.
+      dispatch: "inline",
     });
   }
 

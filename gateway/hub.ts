@@ -187,6 +187,7 @@ export class Hub implements BrokerHandler {
         kind: "topic",
         mailboxSize: this.#limits.topicQueueSize,
         overflow: "dropOldest",
+        dispatch: "inline",
       },
     );
     const entry = { actor, subscribers, count: 0 };

@@ -136,6 +136,8 @@ export class Tower implements FireSource, SlowConsumerListener {
       kind: "reader",
       mailboxSize: env.limits.readQueueSize,
       overflow: "reject",
+      // A frame is handled in the socket's message event when the reader is idle.
+      dispatch: "inline",
     });
   }
 
