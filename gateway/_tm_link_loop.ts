@@ -6,7 +6,11 @@
  * @module
  */
 import type { Logger } from "../actors/logger.ts";
-import { connectToTopicManager, type TmSession } from "../topic_manager/client.ts";
+import {
+  connectToTopicManager,
+  HandshakeRefusedError,
+  type TmSession,
+} from "../topic_manager/client.ts";
 import { decodeFrame, encodeFrame, type Frame, ProtocolError } from "../topic_manager/wire.ts";
 import type { ClusterCommand, Publication } from "./broker.ts";
 
@@ -99,7 +103,13 @@ export class LinkLoop {
         if (this.#abort.signal.aborted) break;
         const reason = error instanceof Error ? error.message : String(error);
         const delay = reconnectDelay(attempt++, c.backoffMinMs, c.backoffMaxMs, c.random);
-        const log = reason === lastFailure ? c.logger.debug : c.logger.warn;
+        // A refused handshake (wrong secret, version) is a configuration
+        // error: say so every time. An unreachable TM is said once per cause.
+        const log = error instanceof HandshakeRefusedError
+          ? c.logger.error
+          : reason === lastFailure
+          ? c.logger.debug
+          : c.logger.warn;
         log("TM link connect failed", { tm: c.address, reason, retryInMs: Math.round(delay) });
         lastFailure = reason;
         await this.#sleep(delay);

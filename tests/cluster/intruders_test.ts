@@ -94,7 +94,7 @@ Deno.test("gateways without the cluster secret are refused and the others keep r
     });
     for (const intruder of [wrong, none]) {
       await intruder.waitLine(
-        /WARN TM link connect failed .*authentication failed: the cluster secret does not match/,
+        /ERROR TM link connect failed .*authentication failed: the cluster secret does not match/,
       );
     }
     await tm.waitLine(/WARN gateway handshake refused .*the cluster secret does not match/);
