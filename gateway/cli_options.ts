@@ -40,6 +40,13 @@ export const GATEWAY_OPTIONS = {
     max: 3600000,
     doc: "interval of the heartbeat frame (0: off)",
   },
+  "idle-timeout-s": {
+    type: "integer",
+    default: 120,
+    min: 0,
+    max: 86400,
+    doc: "seconds of client silence before a ping; no answer in as long again closes it (0: off)",
+  },
   "allowed-origins": {
     type: "list",
     default: [],

@@ -80,6 +80,7 @@ try {
     logger,
     legacy: options.legacy,
     heartbeatIntervalMs: options["heartbeat-ms"],
+    idleTimeoutSeconds: options["idle-timeout-s"],
     allowedOrigins: options["allowed-origins"].length > 0 ? options["allowed-origins"] : undefined,
     hooks,
     authenticate,

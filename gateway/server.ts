@@ -70,6 +70,14 @@ export interface ServeGatewayOptions extends GatewayOptions {
    * @default {false}
    */
   reusePort?: boolean;
+  /**
+   * Seconds a client may stay silent before the server pings it; a client
+   * that does not answer within the same time again is closed (1001). This
+   * is how a client that vanished without closing is found. 0 turns it off.
+   *
+   * @default {120}
+   */
+  idleTimeoutSeconds?: number;
   /** Authenticates each upgrade; without it every client is anonymous. */
   authenticate?: Authenticate;
   /**
@@ -108,6 +116,14 @@ export interface GatewayServer {
  * ```
  */
 export async function serveGateway(options: ServeGatewayOptions = {}): Promise<GatewayServer> {
+  // Deno's default of 30 s (ping after 15 s of silence, close 15 s later)
+  // drops healthy clients whenever a loaded machine answers pings late.
+  const idleTimeout = options.idleTimeoutSeconds ?? 120;
+  if (!Number.isInteger(idleTimeout) || idleTimeout < 0) {
+    throw new RangeError(
+      `Cannot serve gateway as 'idleTimeoutSeconds' must be a non-negative integer: current value is ${idleTimeout}`,
+    );
+  }
   const gateway = await createGateway(options);
   const path = options.path ?? "/ws";
   const origins = options.allowedOrigins ? new Set(options.allowedOrigins) : undefined;
@@ -134,7 +150,7 @@ export async function serveGateway(options: ServeGatewayOptions = {}): Promise<G
       identity = verdict;
     }
     const { protocol, format } = negotiate(request, fallbackFormat);
-    const { socket, response } = Deno.upgradeWebSocket(request, { protocol });
+    const { socket, response } = Deno.upgradeWebSocket(request, { protocol, idleTimeout });
     const tower = gateway.buildTower(socket, { ...identity, format });
     if (options.hooks) applyHooks(tower, options.hooks);
     tower.start();

@@ -67,6 +67,17 @@ Deno.test("serveGateway refuses bad options before it listens", async () => {
   );
 });
 
+Deno.test("serveGateway refuses a bad idleTimeoutSeconds, naming it", async () => {
+  for (const value of [-1, 1.5]) {
+    await assert.rejects(
+      startGateway({ idleTimeoutSeconds: value }),
+      rangeError(
+        `Cannot serve gateway as 'idleTimeoutSeconds' must be a non-negative integer: current value is ${value}`,
+      ),
+    );
+  }
+});
+
 Deno.test("a limit given as undefined takes its default", async () => {
   const server = await startGateway({ limits: { maxFrameBytes: undefined, sendQueueSize: 5 } });
   const client = await connect(wsUrl(server));
