@@ -52,7 +52,8 @@ export async function eventually(
 }
 
 let sequence = 0;
-function publication(origin: string, topic: string, data: unknown): Publication {
+/** A publication from `origin` with a fresh id, for engine tests. */
+export function publication(origin: string, topic: string, data: unknown): Publication {
   return {
     topic,
     data,

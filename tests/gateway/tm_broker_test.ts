@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { silentLogger } from "../../actors/logger.ts";
-import { BrokerError, type Publication } from "../../gateway/broker.ts";
+import { BrokerError } from "../../gateway/broker.ts";
 import { createTmBroker } from "../../gateway/tm_broker.ts";
 import { Rendezvous } from "../../gateway/_tm_shard.ts";
 import { startTopicManager, type TopicManager } from "../../topic_manager/server.ts";
 import {
   type BrokerCluster,
   eventually,
+  publication,
   RecordingHandler,
   runBrokerConformance,
 } from "../broker_conformance.ts";
@@ -155,19 +156,6 @@ Deno.test("while the TM is unreachable publishes are buffered, then dropped with
     await tm?.close();
   }
 });
-
-let sequence = 0;
-function publication(origin: string, topic: string, data: unknown): Publication {
-  return {
-    topic,
-    data,
-    id: `${origin}-${++sequence}`,
-    time: Date.now(),
-    clientId: "c",
-    userId: "u",
-    origin,
-  };
-}
 
 Deno.test("rendezvous hashing spreads topics evenly and ignores the order of the TM list", () => {
   const nodes = ["10.0.0.1:6666", "10.0.0.2:6666", "10.0.0.3:6666"];

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import type { LogFields, Logger, LogLevel } from "../../actors/logger.ts";
 import { connectToTopicManager, type TmSession } from "../../topic_manager/client.ts";
 import {
   startTopicManager,
@@ -15,24 +14,8 @@ import { signNonce } from "../../topic_manager/auth.ts";
 
 export { eventually } from "../broker_conformance.ts";
 
-/** One event captured by {@linkcode recordingLogger}. */
-export interface LogEvent {
-  level: LogLevel;
-  message: string;
-  fields: LogFields | undefined;
-}
-
-/** A logger that keeps every event. */
-export function recordingLogger(): { logger: Logger; events: LogEvent[] } {
-  const events: LogEvent[] = [];
-  const at = (level: LogLevel) => (message: string, fields?: LogFields): void => {
-    events.push({ level, message, fields });
-  };
-  return {
-    logger: { error: at("error"), warn: at("warn"), info: at("info"), debug: at("debug") },
-    events,
-  };
-}
+import { type LogEvent, recordingLogger } from "../_recording_logger.ts";
+export { type LogEvent, recordingLogger };
 
 /** The cluster secret of the test TMs. */
 export const SECRET = "test-secret";
