@@ -2,7 +2,7 @@
  * Firetower: a distributed WebSocket topic pub/sub (push) service for Deno.
  *
  * Clients connect to gateways over WebSocket and subscribe, unsubscribe and
- * publish by topic; a topic manager cluster (or Redis / NATS) routes each
+ * publish by topic; a topic manager cluster routes each
  * publish only to the gateways that hold subscribers. Every moving part is an
  * actor with a bounded mailbox under a supervisor, so a crashing handler or a
  * slow client never takes the process down or slows anyone else.
