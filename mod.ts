@@ -164,3 +164,32 @@ export {
 export type { TopicManagerCounters } from "./topic_manager/router.ts";
 export type { RoutingTable, TopicCount } from "./topic_manager/routing_table.ts";
 export { createTmBroker, type TmBrokerOptions } from "./gateway/tm_broker.ts";
+
+// --- redis engine (the `redis` broker) --------------------------------------
+/**
+ * The `redis` engine routes between gateways through Redis Pub/Sub, with no
+ * topic manager.
+ *
+ * @example A gateway behind Redis
+ * ```ts ignore
+ * import { createRedisBroker, serveGateway } from "@firetower/firetower";
+ * const broker = createRedisBroker({ url: "redis://127.0.0.1:6379", keyPrefix: "chat" });
+ * await serveGateway({ port: 9999, broker });
+ * ```
+ */
+export { createRedisBroker, type RedisBrokerOptions } from "./gateway/redis_broker.ts";
+
+// --- nats engine (the `nats` broker) ----------------------------------------
+/**
+ * The `nats` engine routes between gateways through NATS core subjects, with
+ * no topic manager: publications on one subject per topic, subscriber counts
+ * gathered from every gateway, commands broadcast.
+ *
+ * @example A gateway behind NATS
+ * ```ts ignore
+ * import { createNatsBroker, serveGateway } from "@firetower/firetower";
+ * const broker = createNatsBroker({ servers: "nats://127.0.0.1:4222", subjectPrefix: "chat" });
+ * await serveGateway({ port: 9999, broker });
+ * ```
+ */
+export { createNatsBroker, type NatsBrokerOptions } from "./gateway/nats_broker.ts";

@@ -9,11 +9,18 @@ export const GATEWAY_OPTIONS = {
   broker: {
     type: "enum",
     default: "local",
-    values: ["local", "tm"],
-    doc: "how gateways reach each other: local (one gateway) or tm (topic managers)",
+    values: ["local", "tm", "redis", "nats"],
+    doc:
+      "how gateways reach each other: local (one gateway), tm (topic managers), redis (Redis Pub/Sub), nats (NATS core)",
   },
   tm: { type: "list", default: [], doc: "topic manager addresses host:port[,host:port...]" },
   secret: { type: "string", default: "", doc: "cluster secret shared with the topic managers" },
+  redis: { type: "string", default: "redis://127.0.0.1:6379", doc: "Redis URL (--broker redis)" },
+  nats: {
+    type: "string",
+    default: "nats://127.0.0.1:4222",
+    doc: "NATS server URL(s), comma-separated (--broker nats)",
+  },
   "cluster-id": {
     type: "integer",
     default: 1,

@@ -65,6 +65,14 @@ let broker: Broker;
 if (options.broker === "tm") {
   if (options.tm.length === 0) fail("--broker tm needs --tm host:port[,host:port...]");
   broker = createTmBroker({ addresses: options.tm, secret: options.secret, gatewayId, logger });
+} else if (options.broker === "redis") {
+  // Loaded only when chosen: the default gateway carries no Redis or NATS client.
+  const { createRedisBroker } = await import("./redis_broker.ts");
+  broker = createRedisBroker({ url: options.redis, gatewayId, logger });
+} else if (options.broker === "nats") {
+  const { createNatsBroker } = await import("./nats_broker.ts");
+  const servers = options.nats.split(",").map((url) => url.trim()).filter((url) => url !== "");
+  broker = createNatsBroker({ servers, gatewayId, logger });
 } else {
   broker = createLocalBroker({ gatewayId });
 }
