@@ -75,6 +75,8 @@ export interface ActorRef<M> {
   stop(options?: StopOptions): Promise<void>;
   /** Whether the actor has stopped or is stopping. */
   readonly stopped: boolean;
+  /** Messages waiting now; cheaper than `stats().depth` for periodic checks. */
+  readonly depth: number;
   /** A snapshot of the actor's counters. */
   stats(): ActorStats;
 }

@@ -196,6 +196,10 @@ export class ActorCell<M> implements ActorRef<M>, ActorContext<M>, Runnable {
     return this.#children ? [...this.#children] : [];
   }
 
+  get depth(): number {
+    return this.#mailbox.depth;
+  }
+
   stats(): ActorStats {
     return {
       received: this.#received,

@@ -98,7 +98,7 @@ export class Connection {
 
   /** Frames waiting to be written. */
   get queued(): number {
-    return this.#outbox.stats().depth;
+    return this.#outbox.depth;
   }
 
   /** Stops the sending actor; queued frames are flushed first when `drain` is set. */

@@ -54,6 +54,7 @@ Deno.test("messages told to an inline actor while it handles one queue behind it
   ref.tell(1);
   assert.deepEqual(seen, [1, 2], "the re-entrant tells are queued, not nested");
   assert.equal(ref.stats().depth, 2);
+  assert.equal(ref.depth, 2, "the depth getter agrees with the snapshot");
   await flush();
   assert.deepEqual(seen, [1, 2, 3, 4]);
   await system.shutdown();
